@@ -1,0 +1,41 @@
+package dev.relay.protocol;
+
+/** Protocol constants and the checks shared by the frame records. */
+public final class Frames {
+    /** The protocol version this build speaks. */
+    public static final int VERSION = 1;
+    /** Bytes of the length prefix in front of every frame. */
+    public static final int LENGTH_FIELD_LENGTH = 4;
+    /** Bytes of a {@link StreamData} frame before its payload: type (1) and stream id (4). */
+    public static final int DATA_HEADER_LENGTH = 5;
+    /** Every peer accepts frames at least this long, so the handshake itself always fits. */
+    public static final int MIN_MAX_FRAME_LENGTH = 16 * 1024;
+    /** The largest frame body a peer accepts unless configured otherwise. */
+    public static final int DEFAULT_MAX_FRAME_LENGTH = 64 * 1024;
+    /** The receive window a stream starts with unless configured otherwise. */
+    public static final int DEFAULT_WINDOW = 1024 * 1024;
+    /** The largest window: credit is a signed 32-bit count, as in HTTP/2. */
+    public static final int MAX_WINDOW = Integer.MAX_VALUE;
+    /** The largest string field: its length is an unsigned 16-bit count. */
+    public static final int MAX_STRING_BYTES = 0xFFFF;
+
+    private Frames() {
+    }
+
+    static void checkStreamId(int streamId) {
+        if (streamId <= 0) {
+            throw new IllegalArgumentException("streamId: " + streamId + " (expected: > 0)");
+        }
+    }
+
+    static void checkWindow(int window) {
+        if (window <= 0) {
+            throw new IllegalArgumentException("window: " + window + " (expected: > 0)");
+        }
+    }
+
+    /** The largest payload of one {@link StreamData} frame for a peer that accepts {@code maxFrameLength}. */
+    public static int maxDataPayload(int maxFrameLength) {
+        return maxFrameLength - DATA_HEADER_LENGTH;
+    }
+}

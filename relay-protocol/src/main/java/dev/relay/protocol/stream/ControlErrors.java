@@ -1,0 +1,56 @@
+package dev.relay.protocol.stream;
+
+import dev.relay.protocol.ErrorCode;
+import dev.relay.protocol.GoAway;
+import dev.relay.protocol.ProtocolException;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import java.io.IOException;
+import org.slf4j.Logger;
+
+/** How both ends handle an error on a control connection: log it once, say {@code GoAway} when it helps, close. */
+public final class ControlErrors {
+    private ControlErrors() {
+    }
+
+    /**
+     * Closes the control connection of {@code ctx} for {@code cause}. A protocol error (malformed, oversized or
+     * out-of-state frame) is answered with a {@link GoAway} naming it before the close.
+     */
+    public static void close(ChannelHandlerContext ctx, Throwable cause, Logger log) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ProtocolException protocolError = protocolError(cause);
+        if (protocolError != null) {
+            log.warn("{} protocol error, closing the connection: {}", ctx.channel(), protocolError.getMessage());
+            ctx.writeAndFlush(new GoAway(protocolError.code(), protocolError.getMessage()))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (cause instanceof IOException) {
+            log.info("{} connection lost: {}", ctx.channel(), cause.toString());
+        } else {
+            log.warn("{} unexpected error, closing the connection", ctx.channel(), cause);
+        }
+        ctx.close();
+    }
+
+    /** The protocol error behind {@code cause}, or {@code null} if it is not one. */
+    public static ProtocolException protocolError(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof ProtocolException p) {
+                return p;
+            }
+            if (t instanceof TooLongFrameException) {
+                return new ProtocolException("frame too long: " + t.getMessage());
+            }
+        }
+        if (cause instanceof DecoderException) {
+            return new ProtocolException("malformed frame: " + cause.getMessage());
+        }
+        return null;
+    }
+}

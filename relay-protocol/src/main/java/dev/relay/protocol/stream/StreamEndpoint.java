@@ -1,0 +1,291 @@
+package dev.relay.protocol.stream;
+
+import dev.relay.protocol.ProtocolException;
+import dev.relay.protocol.ReceiveWindow;
+import dev.relay.protocol.SendWindow;
+import dev.relay.protocol.StreamData;
+import dev.relay.protocol.StreamHalfClose;
+import dev.relay.protocol.StreamReset;
+import dev.relay.protocol.WindowUpdate;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.SocketChannel;
+
+/**
+ * One end of a stream: a TCP socket (the user's on the server, the local target's on the client) bridged to a
+ * stream id on the control connection, with credit-based flow control in both directions.
+ *
+ * <p>Everything here runs on the control channel's event loop, which is also the socket's, so the state needs no
+ * locks. The socket reads only while the peer has credit for us, nothing read is still waiting to be sent, and the
+ * control channel is writable. Credit goes back to the peer only once its bytes have been written to the socket,
+ * so this side never holds more than the window it advertised for the stream.
+ */
+public final class StreamEndpoint {
+    private final int id;
+    private final StreamTable table;
+    private final ReceiveWindow receiveWindow;
+    private SendWindow sendWindow;
+    private Channel socket;
+    private ByteBuf pending;
+    private boolean socketInputDone;
+    private boolean halfCloseSent;
+    private boolean peerHalfClosed;
+    private boolean socketOutputDone;
+    private boolean closed;
+    private long bytesFromSocket;
+    private long bytesToSocket;
+    private String closeReason;
+
+    StreamEndpoint(int id, StreamTable table, int receiveWindow) {
+        this.id = id;
+        this.table = table;
+        this.receiveWindow = new ReceiveWindow(receiveWindow);
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** Bytes read from the socket and sent to the peer. */
+    public long bytesFromSocket() {
+        return bytesFromSocket;
+    }
+
+    /** Bytes received from the peer and written to the socket. */
+    public long bytesToSocket() {
+        return bytesToSocket;
+    }
+
+    /** Bytes this side holds for the stream: received and not yet written, plus read and not yet sent. */
+    public int bufferedBytes() {
+        return receiveWindow.outstanding() + (pending == null ? 0 : pending.readableBytes());
+    }
+
+    /** The window this side advertised to the peer. */
+    public int receiveWindow() {
+        return receiveWindow.window();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Why the stream ended, once it has; {@code null} while it is open or when it ended normally. */
+    public String closeReason() {
+        return closeReason;
+    }
+
+    /** Binds the socket to this stream. The socket must be registered on the control channel's event loop. */
+    public void attach(Channel socket) {
+        if (this.socket != null) {
+            throw new IllegalStateException("stream " + id + " already has a socket");
+        }
+        this.socket = socket;
+        if (closed) {
+            socket.close();
+            return;
+        }
+        if (peerHalfClosed) {
+            shutdownSocketOutput();
+        }
+        updateReadState();
+    }
+
+    /** The peer is ready to receive and granted {@code window} bytes of credit. */
+    public void open(int window) {
+        if (sendWindow != null) {
+            throw new ProtocolException("stream " + id + " accepted twice");
+        }
+        sendWindow = new SendWindow(window);
+        updateReadState();
+    }
+
+    // ---- from the socket
+
+    void onSocketRead(ByteBuf data) {
+        if (closed) {
+            data.release();
+            return;
+        }
+        bytesFromSocket += data.readableBytes();
+        if (pending == null) {
+            pending = data;
+        } else {
+            CompositeByteBuf composite = pending instanceof CompositeByteBuf c ? c
+                    : Unpooled.compositeBuffer().addComponent(true, pending);
+            pending = composite.addComponent(true, data);
+        }
+        drain();
+    }
+
+    void onSocketInputShutdown() {
+        socketInputDone = true;
+        drain();
+    }
+
+    void onSocketClosed() {
+        if (!closed) {
+            reset("connection closed", true);
+        }
+    }
+
+    // ---- from the peer
+
+    void onData(StreamData frame) {
+        int bytes = frame.content().readableBytes();
+        if (peerHalfClosed) {
+            frame.release();
+            throw new ProtocolException("stream " + id + ": data after half-close");
+        }
+        try {
+            receiveWindow.received(bytes);
+        } catch (ProtocolException e) {
+            frame.release();
+            throw e;
+        }
+        if (closed || socket == null || !socket.isActive()) {
+            frame.release();
+            return;
+        }
+        bytesToSocket += bytes;
+        socket.write(frame.content()).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                written(bytes);
+            }
+        });
+        table.flushLater(socket);
+    }
+
+    void onWindowUpdate(int increment) {
+        if (sendWindow == null) {
+            throw new ProtocolException("stream " + id + ": window update before the stream was accepted");
+        }
+        sendWindow.grant(increment);
+        drain();
+    }
+
+    void onPeerHalfClose() {
+        if (peerHalfClosed) {
+            throw new ProtocolException("stream " + id + ": half-closed twice");
+        }
+        peerHalfClosed = true;
+        if (socket != null && !closed) {
+            shutdownSocketOutput();
+        }
+    }
+
+    void onPeerReset(String reason) {
+        reset(reason, false);
+    }
+
+    void controlWritabilityChanged() {
+        updateReadState();
+    }
+
+    /** Aborts the stream: closes the socket, drops what is buffered, and tells the peer if {@code notifyPeer}. */
+    public void reset(String reason, boolean notifyPeer) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeReason = reason;
+        releasePending();
+        if (notifyPeer) {
+            table.send(new StreamReset(id, reason));
+        }
+        if (socket != null) {
+            socket.close();
+        }
+        table.removed(this);
+    }
+
+    // ---- internals
+
+    private void written(int bytes) {
+        int credit = receiveWindow.written(bytes);
+        if (credit > 0 && !closed) {
+            table.send(new WindowUpdate(id, credit));
+        }
+    }
+
+    private void drain() {
+        if (closed) {
+            return;
+        }
+        if (pending != null && sendWindow != null) {
+            int max = table.maxDataPayload();
+            boolean sent = false;
+            while (pending.isReadable() && sendWindow.available() > 0) {
+                int n = Math.min(pending.readableBytes(), Math.min(sendWindow.available(), max));
+                sendWindow.consume(n);
+                table.write(new StreamData(id, pending.readRetainedSlice(n)));
+                sent = true;
+            }
+            if (!pending.isReadable()) {
+                releasePending();
+            }
+            if (sent) {
+                table.flushControlLater();
+            }
+        }
+        if (socketInputDone && pending == null && !halfCloseSent) {
+            halfCloseSent = true;
+            table.send(new StreamHalfClose(id));
+            finishIfDone();
+        }
+        updateReadState();
+    }
+
+    private void shutdownSocketOutput() {
+        // The empty write completes after every earlier write, so the FIN follows the last byte.
+        socket.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess() || closed) {
+                return;
+            }
+            if (socket instanceof SocketChannel s && !s.isOutputShutdown()) {
+                s.shutdownOutput().addListener((ChannelFutureListener) done -> {
+                    socketOutputDone = true;
+                    finishIfDone();
+                });
+            } else {
+                socketOutputDone = true;
+                finishIfDone();
+            }
+        });
+    }
+
+    private void finishIfDone() {
+        if (closed || !halfCloseSent || !socketOutputDone) {
+            return;
+        }
+        closed = true;
+        socket.close();
+        table.removed(this);
+    }
+
+    private void updateReadState() {
+        if (socket == null || closed) {
+            return;
+        }
+        boolean read = sendWindow != null && sendWindow.available() > 0 && pending == null && !socketInputDone
+                && table.isWritable();
+        if (socket.config().isAutoRead() != read) {
+            socket.config().setAutoRead(read);
+        }
+    }
+
+    private void releasePending() {
+        if (pending != null) {
+            pending.release();
+            pending = null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "stream " + id;
+    }
+}

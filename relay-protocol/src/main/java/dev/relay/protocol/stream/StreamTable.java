@@ -1,0 +1,226 @@
+package dev.relay.protocol.stream;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.relay.protocol.Frame;
+import dev.relay.protocol.Frames;
+import dev.relay.protocol.ProtocolException;
+import dev.relay.protocol.StreamData;
+import dev.relay.protocol.StreamHalfClose;
+import dev.relay.protocol.StreamReset;
+import dev.relay.protocol.WindowUpdate;
+import io.netty.channel.Channel;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The streams of one control connection, and the dispatch of stream frames to them. Owned by the control channel's
+ * event loop: every method must be called on it.
+ *
+ * <p>Stream ids only grow. A frame for an id at or below the highest id seen whose stream has already ended is
+ * dropped (it was in flight when the stream ended); a frame for an id never opened is a protocol error.
+ *
+ * <p>Writes are flushed once per event-loop turn rather than once per frame: the first write of a turn schedules
+ * one flush task that runs after the current read loop has finished.
+ */
+public final class StreamTable {
+    private final Channel control;
+    private final int receiveWindow;
+    private final IntObjectMap<Entry> streams = new IntObjectHashMap<>();
+    private final List<Channel> dirtySockets = new ArrayList<>();
+    private final Runnable flushTask = this::flushNow;
+    private int maxDataPayload = Frames.maxDataPayload(Frames.MIN_MAX_FRAME_LENGTH);
+    private int highestStreamId;
+    private boolean controlDirty;
+    private boolean flushScheduled;
+
+    private record Entry(StreamEndpoint endpoint, Consumer<StreamEndpoint> onClose) {
+    }
+
+    /**
+     * @param control       the control connection
+     * @param receiveWindow the window this side advertises for each new stream
+     */
+    public StreamTable(Channel control, int receiveWindow) {
+        this.control = requireNonNull(control, "control");
+        if (receiveWindow <= 0) {
+            throw new IllegalArgumentException("receiveWindow: " + receiveWindow + " (expected: > 0)");
+        }
+        this.receiveWindow = receiveWindow;
+    }
+
+    /** Sets the largest frame the peer accepts, learned in the handshake. */
+    public void peerMaxFrameLength(int maxFrameLength) {
+        if (maxFrameLength < Frames.MIN_MAX_FRAME_LENGTH) {
+            throw new ProtocolException("peer maxFrameLength: " + maxFrameLength + " (expected: >= "
+                    + Frames.MIN_MAX_FRAME_LENGTH + ")");
+        }
+        this.maxDataPayload = Frames.maxDataPayload(maxFrameLength);
+    }
+
+    /** The window this side advertises for each stream. */
+    public int receiveWindow() {
+        return receiveWindow;
+    }
+
+    /** The id the next stream opened by this side should take. */
+    public int nextStreamId() {
+        if (highestStreamId == Integer.MAX_VALUE) {
+            throw new IllegalStateException("stream ids exhausted on " + control);
+        }
+        return highestStreamId + 1;
+    }
+
+    /**
+     * Creates the stream {@code id}, which must be above every id seen so far.
+     *
+     * @param onClose called once when the stream ends, normally or by reset
+     * @throws ProtocolException if the id does not grow
+     */
+    public StreamEndpoint create(int id, Consumer<StreamEndpoint> onClose) {
+        if (id <= highestStreamId) {
+            throw new ProtocolException("stream id " + id + " not above the highest seen, " + highestStreamId);
+        }
+        highestStreamId = id;
+        StreamEndpoint endpoint = new StreamEndpoint(id, this, receiveWindow);
+        streams.put(id, new Entry(endpoint, onClose));
+        return endpoint;
+    }
+
+    /** The live stream {@code id}, or {@code null}. */
+    public StreamEndpoint get(int id) {
+        Entry e = streams.get(id);
+        return e == null ? null : e.endpoint;
+    }
+
+    public int size() {
+        return streams.size();
+    }
+
+    /**
+     * Dispatches a stream frame: {@link StreamData}, {@link StreamHalfClose}, {@link StreamReset} or
+     * {@link WindowUpdate}. Takes ownership of {@code frame}.
+     *
+     * @return false if {@code frame} is not a stream frame (and was left alone)
+     * @throws ProtocolException if the frame breaks the protocol
+     */
+    public boolean handle(Frame frame) {
+        if (frame instanceof StreamData data) {
+            StreamEndpoint s = live(data.streamId(), frame);
+            if (s == null) {
+                data.release();
+                return true;
+            }
+            s.onData(data);
+        } else if (frame instanceof WindowUpdate update) {
+            StreamEndpoint s = live(update.streamId(), frame);
+            if (s != null) {
+                s.onWindowUpdate(update.increment());
+            }
+        } else if (frame instanceof StreamHalfClose halfClose) {
+            StreamEndpoint s = live(halfClose.streamId(), frame);
+            if (s != null) {
+                s.onPeerHalfClose();
+            }
+        } else if (frame instanceof StreamReset reset) {
+            StreamEndpoint s = live(reset.streamId(), frame);
+            if (s != null) {
+                s.onPeerReset(reset.reason());
+            }
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    /** Control channel writability changed: every stream re-decides whether its socket may read. */
+    public void writabilityChanged() {
+        for (Entry e : streams.values().toArray(new Entry[0])) {
+            e.endpoint.controlWritabilityChanged();
+        }
+    }
+
+    /** Resets every stream without telling the peer (the control connection is gone). */
+    public void closeAll(String reason) {
+        for (Entry e : streams.values().toArray(new Entry[0])) {
+            e.endpoint.reset(reason, false);
+        }
+    }
+
+    // ---- used by StreamEndpoint
+
+    int maxDataPayload() {
+        return maxDataPayload;
+    }
+
+    boolean isWritable() {
+        return control.isWritable();
+    }
+
+    void write(Frame frame) {
+        control.write(frame);
+        controlDirty = true;
+    }
+
+    void send(Frame frame) {
+        write(frame);
+        flushControlLater();
+    }
+
+    void flushControlLater() {
+        controlDirty = true;
+        scheduleFlush();
+    }
+
+    void flushLater(Channel socket) {
+        if (dirtySockets.isEmpty() || dirtySockets.get(dirtySockets.size() - 1) != socket) {
+            dirtySockets.add(socket);
+        }
+        scheduleFlush();
+    }
+
+    void removed(StreamEndpoint endpoint) {
+        Entry e = streams.remove(endpoint.id());
+        if (e != null) {
+            e.onClose.accept(endpoint);
+        }
+    }
+
+    private StreamEndpoint live(int id, Frame frame) {
+        Entry e = streams.get(id);
+        if (e != null) {
+            return e.endpoint;
+        }
+        if (id > highestStreamId) {
+            if (frame instanceof StreamData data) {
+                data.release();
+            }
+            throw new ProtocolException(frame.type() + " for stream " + id + ", which was never opened");
+        }
+        return null;
+    }
+
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            control.eventLoop().execute(flushTask);
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        if (!dirtySockets.isEmpty()) {
+            for (Channel socket : dirtySockets) {
+                socket.flush();
+            }
+            dirtySockets.clear();
+        }
+        if (controlDirty) {
+            controlDirty = false;
+            control.flush();
+        }
+    }
+}
