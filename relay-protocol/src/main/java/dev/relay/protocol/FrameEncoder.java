@@ -40,8 +40,14 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             return;
         }
         ByteBuf buf = ctx.alloc().ioBuffer(64);
-        buf.writeInt(0);
-        FrameCodec.encodeHeaderAndFields(frame, buf);
+        try {
+            buf.writeInt(0);
+            FrameCodec.encodeHeaderAndFields(frame, buf);
+        } catch (RuntimeException e) {
+            // A field the wire cannot carry (a string over 65535 bytes): the buffer never reaches out, free it here.
+            buf.release();
+            throw e;
+        }
         buf.setInt(0, buf.readableBytes() - Frames.LENGTH_FIELD_LENGTH);
         out.add(buf);
     }

@@ -3,6 +3,7 @@ package dev.relay.protocol.stream;
 import dev.relay.protocol.ProtocolException;
 import dev.relay.protocol.ReceiveWindow;
 import dev.relay.protocol.SendWindow;
+import dev.relay.protocol.StreamAccept;
 import dev.relay.protocol.StreamData;
 import dev.relay.protocol.StreamHalfClose;
 import dev.relay.protocol.StreamReset;
@@ -35,8 +36,9 @@ public final class StreamEndpoint {
     private boolean peerHalfClosed;
     private boolean socketOutputDone;
     private boolean closed;
-    private long bytesFromSocket;
-    private long bytesToSocket;
+    // Written on the event loop only; volatile so that the admin API and metrics read them from other threads.
+    private volatile long bytesFromSocket;
+    private volatile long bytesToSocket;
     private String closeReason;
 
     StreamEndpoint(int id, StreamTable table, int receiveWindow) {
@@ -101,6 +103,11 @@ public final class StreamEndpoint {
         }
         sendWindow = new SendWindow(window);
         updateReadState();
+    }
+
+    /** Tells the peer that this side reached its socket and grants it this side's window. */
+    public void sendAccept() {
+        table.send(new StreamAccept(id, receiveWindow.window()));
     }
 
     // ---- from the socket

@@ -1,0 +1,2 @@
+/** The relay client's command line. */
+package dev.relay.client.cli;

@@ -1,0 +1,2 @@
+/** The embeddable relay client: {@link dev.relay.client.RelayClient} and the {@link dev.relay.client.Tunnel} handle. */
+package dev.relay.client;

@@ -1,0 +1,2 @@
+/** The server's configuration properties, bound and validated at start-up. */
+package dev.relay.server.config;

@@ -1,0 +1,122 @@
+package dev.relay.server.control;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.relay.protocol.ErrorCode;
+import dev.relay.protocol.GoAway;
+import dev.relay.server.config.RelayProperties;
+import dev.relay.server.tunnel.ClientSession;
+import dev.relay.server.tunnel.PublicPortBinder;
+import dev.relay.server.tunnel.TunnelRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control-port acceptor, in plain Java: {@link #start()} binds and blocks until bound, {@link #stop()} closes
+ * the listener, then every client (with a {@code GoAway}), then the event loops.
+ */
+public final class ControlServer {
+    private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
+
+    private final RelayProperties properties;
+    private final TunnelRegistry registry;
+    private final PublicPortBinder binder;
+    private final ChannelGroup controlChannels = new DefaultChannelGroup("relay-control", GlobalEventExecutor.INSTANCE);
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+    private Channel listener;
+    private volatile boolean running;
+    private volatile int port = -1;
+
+    public ControlServer(RelayProperties properties, TunnelRegistry registry) {
+        this.properties = requireNonNull(properties, "properties");
+        this.registry = requireNonNull(registry, "registry");
+        RelayProperties.Public p = properties.publicPorts();
+        this.binder = new PublicPortBinder(p.host(), p.bindAddress(), p.range());
+    }
+
+    /**
+     * Binds the control port.
+     *
+     * @throws IllegalStateException if the port cannot be bound
+     */
+    public synchronized void start() {
+        if (running) {
+            throw new IllegalStateException("control server already running on port " + port);
+        }
+        RelayProperties.Control c = properties.control();
+        bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("relay-accept"),
+                NioIoHandler.newFactory());
+        workerGroup = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("relay-io"),
+                NioIoHandler.newFactory());
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ControlChannelInitializer(c, registry, binder, controlChannels));
+        try {
+            listener = bootstrap.bind(c.bindAddress(), c.port()).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            shutdownGroups();
+            throw new IllegalStateException("relay.control.port: cannot bind " + c.bindAddress() + ":" + c.port()
+                    + " (" + e.getMessage() + ")", e);
+        }
+        port = ((InetSocketAddress) listener.localAddress()).getPort();
+        running = true;
+        log.info("relay control server listening on {}:{}", c.bindAddress(), port);
+    }
+
+    /** Closes the listener, then every client connection, then the event loops. Idempotent. */
+    public synchronized void stop() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        listener.close().syncUninterruptibly();
+        CompletableFuture<?>[] sessions = registry.sessions().stream()
+                .map(ClientSession::closeFuture).toArray(CompletableFuture[]::new);
+        controlChannels.writeAndFlush(new GoAway(ErrorCode.SHUTDOWN, "server shutting down"));
+        controlChannels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        try {
+            CompletableFuture.allOf(sessions).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("clients did not close within 5s: {}", e.toString());
+        }
+        shutdownGroups();
+        log.info("relay control server stopped");
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** The bound control port, or -1 before start. */
+    public int port() {
+        return port;
+    }
+
+    private void shutdownGroups() {
+        if (bossGroup != null) {
+            bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (workerGroup != null) {
+            workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}

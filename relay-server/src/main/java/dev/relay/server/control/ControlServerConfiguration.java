@@ -1,0 +1,32 @@
+package dev.relay.server.control;
+
+import dev.relay.server.config.RelayProperties;
+import dev.relay.server.tunnel.TunnelRegistry;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wires the plain-Java data plane into the application context. */
+@Configuration(proxyBeanMethods = false)
+public class ControlServerConfiguration {
+    @Bean
+    TunnelRegistry tunnelRegistry() {
+        return new TunnelRegistry();
+    }
+
+    @Bean
+    ControlServer controlServer(RelayProperties properties, TunnelRegistry registry) {
+        return new ControlServer(properties, registry);
+    }
+
+    @Bean
+    ControlServerLifecycle controlServerLifecycle(ControlServer server, ApplicationEventPublisher events) {
+        return new ControlServerLifecycle(server, events);
+    }
+
+    @Bean
+    static ControlPortPropertyListener controlPortPropertyListener(ConfigurableApplicationContext context) {
+        return new ControlPortPropertyListener(context);
+    }
+}

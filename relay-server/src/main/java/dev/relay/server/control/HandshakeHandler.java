@@ -1,0 +1,83 @@
+package dev.relay.server.control;
+
+import static dev.relay.protocol.stream.PipelineNames.CONTROL;
+
+import dev.relay.protocol.ErrorCode;
+import dev.relay.protocol.Frames;
+import dev.relay.protocol.GoAway;
+import dev.relay.protocol.Hello;
+import dev.relay.protocol.ProtocolException;
+import dev.relay.protocol.Welcome;
+import dev.relay.protocol.stream.ControlErrors;
+import dev.relay.protocol.stream.StreamTable;
+import dev.relay.server.config.RelayProperties;
+import dev.relay.server.tunnel.ClientSession;
+import dev.relay.server.tunnel.PublicPortBinder;
+import dev.relay.server.tunnel.TunnelRegistry;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Waits for the client's {@link Hello}: checks the version, answers {@link Welcome} and hands the connection to a
+ * {@link ServerControlHandler}, removing itself. Anything else first is a protocol error; no {@code Hello} within
+ * the handshake timeout closes the connection.
+ */
+final class HandshakeHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(HandshakeHandler.class);
+
+    private final RelayProperties.Control config;
+    private final TunnelRegistry registry;
+    private final PublicPortBinder binder;
+    private ScheduledFuture<?> timeout;
+
+    HandshakeHandler(RelayProperties.Control config, TunnelRegistry registry, PublicPortBinder binder) {
+        this.config = config;
+        this.registry = registry;
+        this.binder = binder;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        long millis = config.handshakeTimeout().toMillis();
+        timeout = ctx.executor().schedule(() -> {
+            log.info("{} no handshake within {} ms, closing", ctx.channel(), millis);
+            ctx.writeAndFlush(new GoAway(ErrorCode.HANDSHAKE_TIMEOUT, "no handshake within " + millis + " ms"))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }, millis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        timeout.cancel(false);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Hello hello)) {
+            ReferenceCountUtil.release(msg);
+            throw new ProtocolException("expected HELLO first, got " + msg.getClass().getSimpleName());
+        }
+        if (hello.version() != Frames.VERSION) {
+            throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION, "protocol version " + hello.version()
+                    + " is not supported (expected: " + Frames.VERSION + ")");
+        }
+        StreamTable streams = new StreamTable(ctx.channel(), (int) config.streamWindow().toBytes());
+        streams.peerMaxFrameLength(hello.maxFrameLength());
+        ClientSession session = new ClientSession(ctx.channel(), streams, registry, binder, hello.agent());
+        ctx.pipeline().replace(this, CONTROL, new ServerControlHandler(session));
+        ctx.writeAndFlush(new Welcome(Frames.VERSION, session.id(), (int) config.maxFrameSize().toBytes(),
+                (int) config.heartbeatInterval().toMillis()));
+        log.info("{} client {} connected ({})", ctx.channel(), session.id(), hello.agent());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ControlErrors.close(ctx, cause, log);
+    }
+}

@@ -1,0 +1,2 @@
+/** The control-connection acceptor: pipeline, handshake, dispatch, and its Spring lifecycle. */
+package dev.relay.server.control;

@@ -1,0 +1,2 @@
+/** The relay server application. */
+package dev.relay.server;

@@ -1,0 +1,156 @@
+package dev.relay.server.tunnel;
+
+import dev.relay.protocol.Frame;
+import dev.relay.protocol.OpenTunnel;
+import dev.relay.protocol.TunnelOpened;
+import dev.relay.protocol.TunnelRefused;
+import dev.relay.protocol.stream.StreamTable;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connected client: its control channel, its streams and its tunnels. Everything that changes it runs on the
+ * control channel's event loop; the admin API reads it through {@link #info()} and closes it with
+ * {@link #close(String)} from any thread.
+ */
+public final class ClientSession {
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+    /** A future that completes once the client is gone and all its tunnels are closed. */
+    public CompletableFuture<Void> closeFuture() {
+        return closed;
+    }
+
+    /** A read-only view for the admin API. */
+    public record Info(String id, String remoteAddress, String agent, Instant connectedAt, List<Integer> tunnels) {
+    }
+
+    private final String id;
+    private final Channel control;
+    private final StreamTable streams;
+    private final TunnelRegistry registry;
+    private final PublicPortBinder binder;
+    private final String agent;
+    private final Instant connectedAt = Instant.now();
+    private final Map<Integer, Tunnel> tunnels = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private volatile boolean open = true;
+    private volatile String closeReason;
+
+    public ClientSession(Channel control, StreamTable streams, TunnelRegistry registry, PublicPortBinder binder,
+            String agent) {
+        this.id = registry.nextClientId();
+        this.control = control;
+        this.streams = streams;
+        this.registry = registry;
+        this.binder = binder;
+        this.agent = agent;
+        registry.add(this);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String remoteAddress() {
+        return String.valueOf(control.remoteAddress());
+    }
+
+    public boolean isOpen() {
+        return open;
+    }
+
+    public Info info() {
+        return new Info(id, remoteAddress(), agent, connectedAt, tunnels.keySet().stream().sorted().toList());
+    }
+
+    /** Disconnects the client and closes all its tunnels, from any thread; completes once all is closed. */
+    public CompletableFuture<Void> close(String reason) {
+        control.eventLoop().execute(() -> {
+            if (closeReason == null) {
+                closeReason = reason;
+            }
+            control.close();
+        });
+        return closed;
+    }
+
+    // ---- on the event loop
+
+    public StreamTable streams() {
+        return streams;
+    }
+
+    TunnelRegistry registry() {
+        return registry;
+    }
+
+    EventLoop eventLoop() {
+        return control.eventLoop();
+    }
+
+    void send(Frame frame) {
+        control.writeAndFlush(frame);
+    }
+
+    /** Handles {@link OpenTunnel}: bind a public port and answer with its address or the reason it failed. */
+    public void openTunnel(OpenTunnel request) {
+        Tunnel tunnel = new Tunnel(registry.nextTunnelId(), this, request.target());
+        binder.bind(control.eventLoop(), request.requestedPort(), tunnel::accept).whenComplete((listener, error) -> {
+            if (error != null) {
+                log.info("client {}: tunnel to {} refused: {}", id, request.target(), error.getMessage());
+                send(new TunnelRefused(request.requestId(), error.getMessage()));
+                return;
+            }
+            if (!open) {
+                // The client left while the port was being bound: nobody may reach this listener.
+                listener.close();
+                return;
+            }
+            tunnel.bound(listener, binder.publicHost());
+            tunnels.put(tunnel.id(), tunnel);
+            registry.add(tunnel);
+            log.info("client {}: tunnel {} open at {} -> {}", id, tunnel.id(), tunnel.publicAddress(),
+                    request.target());
+            send(new TunnelOpened(request.requestId(), tunnel.id(), tunnel.publicPort(), tunnel.publicAddress()));
+        });
+    }
+
+    /** The client asked to close one of its tunnels. An unknown id is ignored: the server may have closed it. */
+    public void closeTunnel(int tunnelId, String reason) {
+        Tunnel tunnel = tunnels.get(tunnelId);
+        if (tunnel != null) {
+            tunnel.close("closed by the client: " + reason, false);
+        }
+    }
+
+    void tunnelClosed(Tunnel tunnel) {
+        tunnels.remove(tunnel.id(), tunnel);
+        registry.remove(tunnel);
+    }
+
+    /** The control channel is gone: close every tunnel (listeners first), then forget the client. */
+    public void closed(String reason) {
+        if (!open) {
+            return;
+        }
+        open = false;
+        String why = closeReason != null ? closeReason : reason;
+        List<Tunnel> all = List.copyOf(tunnels.values());
+        for (Tunnel t : all) {
+            t.close(why, false);
+        }
+        streams.closeAll(why);
+        registry.remove(this);
+        log.info("client {} ({}) disconnected: {}", id, remoteAddress(), why);
+        CompletableFuture.allOf(all.stream().map(Tunnel::closeFuture).toArray(CompletableFuture[]::new))
+                .whenComplete((v, e) -> closed.complete(null));
+    }
+}

@@ -1,0 +1,144 @@
+package dev.relay.server.tunnel;
+
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Every connected client, open tunnel and user connection. The data plane writes it (each entry from its own
+ * client's event loop); the admin API and metrics read immutable snapshots from it and ask it to close entries.
+ */
+public final class TunnelRegistry {
+    private final ConcurrentMap<String, ClientSession> clients = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Integer, Tunnel> tunnels = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Long, UserConnection> connections = new ConcurrentHashMap<>();
+    private final AtomicLong clientIds = new AtomicLong();
+    private final AtomicInteger tunnelIds = new AtomicInteger();
+    private final AtomicLong connectionIds = new AtomicLong();
+    private final AtomicLong tunnelsOpened = new AtomicLong();
+    private final AtomicLong connectionsAccepted = new AtomicLong();
+    private final AtomicLong connectionsRefused = new AtomicLong();
+    private final AtomicLong bytesIn = new AtomicLong();
+    private final AtomicLong bytesOut = new AtomicLong();
+
+    String nextClientId() {
+        return "c" + clientIds.incrementAndGet();
+    }
+
+    int nextTunnelId() {
+        return tunnelIds.incrementAndGet();
+    }
+
+    long nextConnectionId() {
+        return connectionIds.incrementAndGet();
+    }
+
+    void add(ClientSession client) {
+        clients.put(client.id(), client);
+    }
+
+    void remove(ClientSession client) {
+        clients.remove(client.id(), client);
+    }
+
+    void add(Tunnel tunnel) {
+        tunnels.put(tunnel.id(), tunnel);
+        tunnelsOpened.incrementAndGet();
+    }
+
+    void remove(Tunnel tunnel) {
+        tunnels.remove(tunnel.id(), tunnel);
+    }
+
+    void add(UserConnection connection) {
+        connections.put(connection.id(), connection);
+        connectionsAccepted.incrementAndGet();
+    }
+
+    void remove(UserConnection connection) {
+        if (connections.remove(connection.id(), connection)) {
+            bytesIn.addAndGet(connection.bytesIn());
+            bytesOut.addAndGet(connection.bytesOut());
+        }
+    }
+
+    void refused() {
+        connectionsRefused.incrementAndGet();
+    }
+
+    // ---- reads
+
+    public int clientCount() {
+        return clients.size();
+    }
+
+    public int tunnelCount() {
+        return tunnels.size();
+    }
+
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    public long tunnelsOpened() {
+        return tunnelsOpened.get();
+    }
+
+    public long connectionsAccepted() {
+        return connectionsAccepted.get();
+    }
+
+    /** User connections closed at once because their tunnel was no longer open. */
+    public long connectionsRefused() {
+        return connectionsRefused.get();
+    }
+
+    /** Bytes received from users, over closed and open connections. */
+    public long bytesIn() {
+        return bytesIn.get() + connections.values().stream().mapToLong(UserConnection::bytesIn).sum();
+    }
+
+    /** Bytes sent to users, over closed and open connections. */
+    public long bytesOut() {
+        return bytesOut.get() + connections.values().stream().mapToLong(UserConnection::bytesOut).sum();
+    }
+
+    public List<ClientSession.Info> clients() {
+        return snapshot(clients.values(), ClientSession::info, Comparator.comparing(ClientSession.Info::connectedAt));
+    }
+
+    public List<Tunnel.Info> tunnels() {
+        return snapshot(tunnels.values(), Tunnel::info, Comparator.comparingInt(Tunnel.Info::id));
+    }
+
+    public List<UserConnection.Info> connections() {
+        return snapshot(connections.values(), UserConnection::info, Comparator.comparingLong(UserConnection.Info::id));
+    }
+
+    public Optional<Tunnel> tunnel(int id) {
+        return Optional.ofNullable(tunnels.get(id));
+    }
+
+    public Optional<UserConnection> connection(long id) {
+        return Optional.ofNullable(connections.get(id));
+    }
+
+    public Optional<ClientSession> client(String id) {
+        return Optional.ofNullable(clients.get(id));
+    }
+
+    /** Live sessions, for the server to close them all at shutdown. */
+    public Collection<ClientSession> sessions() {
+        return List.copyOf(clients.values());
+    }
+
+    private static <T, I> List<I> snapshot(Collection<T> values, java.util.function.Function<T, I> info,
+            Comparator<I> order) {
+        return values.stream().map(info).sorted(order).toList();
+    }
+}

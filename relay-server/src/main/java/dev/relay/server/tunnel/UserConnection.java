@@ -1,0 +1,74 @@
+package dev.relay.server.tunnel;
+
+import dev.relay.protocol.stream.StreamEndpoint;
+import io.netty.channel.Channel;
+import java.time.Instant;
+
+/** One user connected to a tunnel's public port, carried to the client as one stream. */
+public final class UserConnection {
+    private final long id;
+    private final Tunnel tunnel;
+    private final StreamEndpoint stream;
+    private final Channel channel;
+    private final String remoteAddress;
+    private final Instant openedAt;
+
+    /** A read-only view for the admin API. */
+    public record Info(long id, int tunnelId, int streamId, String remoteAddress, Instant openedAt, long bytesIn,
+            long bytesOut) {
+    }
+
+    UserConnection(long id, Tunnel tunnel, StreamEndpoint stream, Channel channel, String remoteAddress,
+            Instant openedAt) {
+        this.id = id;
+        this.tunnel = tunnel;
+        this.stream = stream;
+        this.channel = channel;
+        this.remoteAddress = remoteAddress;
+        this.openedAt = openedAt;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public Tunnel tunnel() {
+        return tunnel;
+    }
+
+    public String remoteAddress() {
+        return remoteAddress;
+    }
+
+    /** Bytes received from the user. */
+    public long bytesIn() {
+        return stream.bytesFromSocket();
+    }
+
+    /** Bytes sent to the user. */
+    public long bytesOut() {
+        return stream.bytesToSocket();
+    }
+
+    /** Bytes the server holds for this connection: received and not yet written, read and not yet sent. */
+    public int bufferedBytes() {
+        return stream.bufferedBytes();
+    }
+
+    public Info info() {
+        return new Info(id, tunnel.id(), stream.id(), remoteAddress, openedAt, bytesIn(), bytesOut());
+    }
+
+    /** Closes the user's connection and resets its stream; safe from any thread. */
+    public void close(String reason) {
+        channel.eventLoop().execute(() -> stream.reset(reason, true));
+    }
+
+    void closeNow(String reason) {
+        stream.reset(reason, true);
+    }
+
+    Channel channel() {
+        return channel;
+    }
+}
