@@ -3,6 +3,9 @@ package dev.relay.server.tunnel;
 import dev.relay.protocol.stream.StreamEndpoint;
 import io.netty.channel.Channel;
 import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** One user connected to a tunnel's public port, carried to the client as one stream. */
 public final class UserConnection {
@@ -52,7 +55,17 @@ public final class UserConnection {
 
     /** Bytes the server holds for this connection: received and not yet written, read and not yet sent. */
     public int bufferedBytes() {
-        return stream.bufferedBytes();
+        if (channel.eventLoop().inEventLoop()) {
+            return stream.bufferedBytes();
+        }
+        try {
+            return channel.eventLoop().submit(stream::bufferedBytes).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("connection " + id + ": event loop did not answer", e);
+        }
     }
 
     public Info info() {

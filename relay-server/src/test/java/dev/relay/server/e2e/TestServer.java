@@ -1,0 +1,77 @@
+package dev.relay.server.e2e;
+
+import dev.relay.client.RelayClient;
+import dev.relay.server.config.RelayProperties;
+import dev.relay.server.control.ControlServer;
+import dev.relay.server.tunnel.TunnelRegistry;
+import java.time.Duration;
+import org.springframework.util.unit.DataSize;
+
+/** A control server on 127.0.0.1 and port 0, without Spring, for end-to-end tests of the data plane. */
+final class TestServer implements AutoCloseable {
+    final TunnelRegistry registry = new TunnelRegistry();
+    final ControlServer server;
+
+    private TestServer(RelayProperties properties) {
+        this.server = new ControlServer(properties, registry);
+        server.start();
+    }
+
+    static TestServer start() {
+        return builder().start();
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    RelayClient client() {
+        return RelayClient.builder().server("127.0.0.1", port()).connect();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+
+    static final class Builder {
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration heartbeatInterval = Duration.ofSeconds(10);
+        private Duration heartbeatTimeout = Duration.ofSeconds(30);
+        private DataSize maxFrame = DataSize.ofKilobytes(64);
+        private DataSize window = DataSize.ofMegabytes(1);
+        private String portRange = "";
+
+        Builder handshakeTimeout(Duration d) {
+            handshakeTimeout = d;
+            return this;
+        }
+
+        Builder heartbeat(Duration interval, Duration timeout) {
+            heartbeatInterval = interval;
+            heartbeatTimeout = timeout;
+            return this;
+        }
+
+        Builder window(DataSize size) {
+            window = size;
+            return this;
+        }
+
+        Builder portRange(String range) {
+            portRange = range;
+            return this;
+        }
+
+        TestServer start() {
+            return new TestServer(new RelayProperties(
+                    new RelayProperties.Control(0, "127.0.0.1", handshakeTimeout, heartbeatInterval, heartbeatTimeout,
+                            maxFrame, window),
+                    new RelayProperties.Public("localhost", "127.0.0.1", portRange)));
+        }
+    }
+}
