@@ -15,6 +15,7 @@ import dev.relay.protocol.stream.StreamEndpoint;
 import dev.relay.protocol.stream.StreamTable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -38,6 +39,7 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
     private volatile RelayClient client;
     private volatile String goAwayReason;
+    private volatile String tlsFailure;
     private StreamTable streams;
     private LocalTargetDialer dialer;
 
@@ -145,6 +147,18 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent tls && !tls.isSuccess()) {
+            Throwable cause = tls.cause();
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            tlsFailure = "TLS handshake failed: " + cause.getMessage();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (streams != null) {
             streams.writabilityChanged();
@@ -154,8 +168,10 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        String reason = goAwayReason != null ? "closed by the server: " + goAwayReason : "connection lost";
-        handshake.completeExceptionally(new RelayException("connection closed during the handshake: " + reason));
+        String reason = goAwayReason != null ? "closed by the server: " + goAwayReason
+                : tlsFailure != null ? tlsFailure : "connection lost";
+        handshake.completeExceptionally(new RelayException(tlsFailure != null ? tlsFailure
+                : "connection closed during the handshake: " + reason));
         if (streams != null) {
             streams.closeAll(reason);
         }
@@ -172,6 +188,10 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (tlsFailure != null || cause.getCause() instanceof javax.net.ssl.SSLException) {
+            ctx.close(); // reported once, as the reason the connection closed
+            return;
+        }
         ControlErrors.close(ctx, cause, log);
     }
 

@@ -6,6 +6,7 @@ import static dev.relay.protocol.stream.PipelineNames.FRAME_DECODER;
 import static dev.relay.protocol.stream.PipelineNames.FRAME_ENCODER;
 import static dev.relay.protocol.stream.PipelineNames.HEARTBEAT;
 import static dev.relay.protocol.stream.PipelineNames.IDLE;
+import static dev.relay.protocol.stream.PipelineNames.TLS;
 import static java.util.Objects.requireNonNull;
 
 import dev.relay.protocol.CloseTunnel;
@@ -27,9 +28,13 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.file.Path;
 import java.time.Duration;
+import javax.net.ssl.SSLException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -184,8 +189,26 @@ public final class RelayClient implements AutoCloseable {
         private Duration heartbeatTimeout = Duration.ofSeconds(30);
         private int streamWindow = Frames.DEFAULT_WINDOW;
         private int maxFrameLength = Frames.DEFAULT_MAX_FRAME_LENGTH;
+        private boolean tls;
+        private Path trustedCertificates;
 
         private Builder() {
+        }
+
+        /**
+         * Speaks TLS on the control connection and verifies the server's certificate and host name against the
+         * JVM's trusted authorities, or against {@link #trustedCertificates(Path)} when given.
+         */
+        public Builder tls(boolean tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        /** Trusts the certificates in this PEM file (e.g. a private CA's) instead of the JVM's; implies TLS. */
+        public Builder trustedCertificates(Path pemFile) {
+            this.trustedCertificates = requireNonNull(pemFile, "pemFile");
+            this.tls = true;
+            return this;
         }
 
         /** The relay server's control address (default {@code localhost:7835}). */
@@ -249,6 +272,13 @@ public final class RelayClient implements AutoCloseable {
             EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("relay-client"),
                     NioIoHandler.newFactory());
             ClientControlHandler handler = new ClientControlHandler(token, maxFrameLength, streamWindow);
+            SslContext sslContext;
+            try {
+                sslContext = sslContext();
+            } catch (RuntimeException e) {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                throw e;
+            }
             Bootstrap bootstrap = new Bootstrap()
                     .group(group)
                     .channel(NioSocketChannel.class)
@@ -258,6 +288,9 @@ public final class RelayClient implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (sslContext != null) {
+                                ch.pipeline().addLast(TLS, sslContext.newHandler(ch.alloc(), host, port));
+                            }
                             ch.pipeline()
                                     .addLast(IDLE, new IdleStateHandler(heartbeatTimeout.toMillis(),
                                             heartbeatInterval.toMillis(), 0, TimeUnit.MILLISECONDS))
@@ -292,6 +325,22 @@ public final class RelayClient implements AutoCloseable {
             } catch (RuntimeException e) {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw e;
+            }
+        }
+
+        private SslContext sslContext() {
+            if (!tls) {
+                return null;
+            }
+            try {
+                SslContextBuilder builder = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS");
+                if (trustedCertificates != null) {
+                    builder.trustManager(trustedCertificates.toFile());
+                }
+                return builder.build();
+            } catch (SSLException | IllegalArgumentException e) {
+                throw new RelayException("cannot use the trusted certificates " + trustedCertificates + ": "
+                        + e.getMessage(), e);
             }
         }
 

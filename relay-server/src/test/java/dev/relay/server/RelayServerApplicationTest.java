@@ -22,13 +22,13 @@ class RelayServerApplicationTest {
     void applicationRunsATunnelAndReleasesItsPortsOnStop() throws Exception {
         ConfigurableApplicationContext app = SpringApplication.run(RelayServerApplication.class,
                 "--relay.control.port=0", "--server.port=0", "--relay.control.bind-address=127.0.0.1",
-                "--relay.public.bind-address=127.0.0.1");
+                "--relay.public.bind-address=127.0.0.1", "--relay.auth.tokens=app-token");
         int controlPort = app.getEnvironment().getRequiredProperty("local.relay.control.port", Integer.class);
         ControlServer controlServer = app.getBean(ControlServer.class);
         assertThat(controlPort).isPositive().isEqualTo(controlServer.port());
 
         try (ServerSocket target = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                RelayClient client = RelayClient.builder().server("127.0.0.1", controlPort).connect()) {
+                RelayClient client = RelayClient.builder().server("127.0.0.1", controlPort).token("app-token").connect()) {
             CompletableFuture<Void> answer = CompletableFuture.runAsync(() -> {
                 try (Socket s = target.accept()) {
                     byte[] hello = s.getInputStream().readNBytes(5);

@@ -4,6 +4,7 @@ import dev.relay.client.RelayClient;
 import dev.relay.client.RelayException;
 import dev.relay.client.Tunnel;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -29,6 +30,14 @@ public final class RelayClientCommand implements Callable<Integer> {
             description = "The token the server expects (env RELAY_TOKEN).")
     private String token;
 
+    @Option(names = "--tls", defaultValue = "${env:RELAY_TLS:-false}",
+            description = "Use TLS on the control connection (env RELAY_TLS).")
+    private boolean tls;
+
+    @Option(names = "--ca", paramLabel = "FILE", defaultValue = "${env:RELAY_CA}",
+            description = "Trust the CA certificates in this PEM file instead of the JVM's; implies --tls (env RELAY_CA).")
+    private Path ca;
+
     @Parameters(arity = "1..*", paramLabel = "TUNNEL", description = "What to expose, e.g. 3000, db:5432, 3000@20080.")
     private List<String> tunnels = new ArrayList<>();
 
@@ -52,7 +61,12 @@ public final class RelayClientCommand implements Callable<Integer> {
         }
         RelayClient client;
         try {
-            client = RelayClient.builder().server(serverAddress.host(), serverAddress.port()).token(token).connect();
+            RelayClient.Builder builder = RelayClient.builder().server(serverAddress.host(), serverAddress.port())
+                    .token(token).tls(tls);
+            if (ca != null) {
+                builder.trustedCertificates(ca);
+            }
+            client = builder.connect();
         } catch (RelayException e) {
             err.println("relay-client: " + e.getMessage());
             err.flush();

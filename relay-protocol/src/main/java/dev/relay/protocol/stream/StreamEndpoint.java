@@ -102,7 +102,7 @@ public final class StreamEndpoint {
             throw new ProtocolException("stream " + id + " accepted twice");
         }
         sendWindow = new SendWindow(window);
-        updateReadState();
+        drain();
     }
 
     /** Tells the peer that this side reached its socket and grants it this side's window. */

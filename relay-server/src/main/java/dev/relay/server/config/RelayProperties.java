@@ -7,7 +7,10 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.context.properties.bind.Name;
@@ -20,11 +23,17 @@ import org.springframework.validation.annotation.Validated;
  */
 @ConfigurationProperties("relay")
 @Validated
-public record RelayProperties(@Valid @DefaultValue Control control, @Valid @DefaultValue @Name("public") Public publicPorts) {
+public record RelayProperties(
+        @Valid @DefaultValue Control control,
+        @Valid @DefaultValue @Name("public") Public publicPorts,
+        @Valid @DefaultValue Auth auth,
+        @Valid @DefaultValue Tls tls) {
 
     public RelayProperties {
         requireNonNull(control, "control");
         requireNonNull(publicPorts, "publicPorts");
+        requireNonNull(auth, "auth");
+        requireNonNull(tls, "tls");
     }
 
     /** The control port that relay clients dial. */
@@ -74,6 +83,59 @@ public record RelayProperties(@Valid @DefaultValue Control control, @Valid @Defa
         /** The configured range, or {@code null} for any free port. */
         public PortRange range() {
             return PortRange.parse(portRange);
+        }
+    }
+
+    /**
+     * How clients prove who they are. {@code token} (the default) accepts a client whose handshake carries one of
+     * {@code tokens} or of the lines of {@code tokens-file}; {@code none} accepts anyone and must be chosen explicitly.
+     * A refused client is answered only after {@code failure-delay}, so tokens cannot be guessed fast.
+     */
+    public record Auth(
+            @DefaultValue("token") Mode mode,
+            @DefaultValue List<String> tokens,
+            Path tokensFile,
+            @DefaultValue("1s") Duration failureDelay) {
+
+        public Auth {
+            requireNonNull(mode, "relay.auth.mode");
+            tokens = tokens == null ? List.of() : tokens.stream().map(String::trim).filter(t -> !t.isEmpty()).toList();
+            if (tokensFile != null && !Files.isReadable(tokensFile)) {
+                throw new IllegalArgumentException("relay.auth.tokens-file: " + tokensFile
+                        + " (expected: a readable file with one token per line)");
+            }
+            if (failureDelay == null || failureDelay.isNegative()) {
+                throw new IllegalArgumentException("relay.auth.failure-delay: " + failureDelay + " (expected: >= 0)");
+            }
+        }
+
+        /** The ways of admitting clients. */
+        public enum Mode { TOKEN, NONE }
+    }
+
+    /**
+     * TLS on the control port: a PEM certificate chain and its PEM (PKCS#8) private key. Both or neither; with
+     * neither the control port speaks plain TCP.
+     */
+    public record Tls(Path certificate, Path privateKey) {
+        public Tls {
+            if ((certificate == null) != (privateKey == null)) {
+                throw new IllegalArgumentException(certificate == null
+                        ? "relay.tls.certificate: not set (expected: set together with relay.tls.private-key)"
+                        : "relay.tls.private-key: not set (expected: set together with relay.tls.certificate)");
+            }
+            readable("relay.tls.certificate", certificate);
+            readable("relay.tls.private-key", privateKey);
+        }
+
+        public boolean enabled() {
+            return certificate != null;
+        }
+
+        private static void readable(String name, Path file) {
+            if (file != null && !Files.isReadable(file)) {
+                throw new IllegalArgumentException(name + ": " + file + " (expected: a readable PEM file)");
+            }
         }
     }
 

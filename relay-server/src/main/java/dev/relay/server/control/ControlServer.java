@@ -17,6 +17,8 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -35,6 +37,9 @@ public final class ControlServer {
     private final RelayProperties properties;
     private final TunnelRegistry registry;
     private final PublicPortBinder binder;
+    private final ClientAuthenticator authenticator;
+    private final ControlCounters counters;
+    private final SslContext sslContext;
     private final ChannelGroup controlChannels = new DefaultChannelGroup("relay-control", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
@@ -43,10 +48,30 @@ public final class ControlServer {
     private volatile int port = -1;
 
     public ControlServer(RelayProperties properties, TunnelRegistry registry) {
+        this(properties, registry, new ControlCounters());
+    }
+
+    public ControlServer(RelayProperties properties, TunnelRegistry registry, ControlCounters counters) {
         this.properties = requireNonNull(properties, "properties");
         this.registry = requireNonNull(registry, "registry");
+        this.counters = requireNonNull(counters, "counters");
         RelayProperties.Public p = properties.publicPorts();
         this.binder = new PublicPortBinder(p.host(), p.bindAddress(), p.range());
+        this.authenticator = new ClientAuthenticator(properties.auth());
+        this.sslContext = sslContext(properties.tls());
+    }
+
+    private static SslContext sslContext(RelayProperties.Tls tls) {
+        if (!tls.enabled()) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(tls.certificate().toFile(), tls.privateKey().toFile()).build();
+        } catch (Exception e) {
+            throw new IllegalArgumentException("relay.tls.certificate / relay.tls.private-key: cannot load "
+                    + tls.certificate() + " and " + tls.privateKey() + " (expected: a PEM certificate chain and its"
+                    + " PKCS#8 PEM private key): " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -69,7 +94,8 @@ public final class ControlServer {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new ControlChannelInitializer(c, registry, binder, controlChannels));
+                .childHandler(new ControlChannelInitializer(c, registry, binder, controlChannels,
+                        authenticator, properties.auth().failureDelay(), counters, sslContext));
         try {
             listener = bootstrap.bind(c.bindAddress(), c.port()).syncUninterruptibly().channel();
         } catch (Exception e) {
@@ -79,7 +105,8 @@ public final class ControlServer {
         }
         port = ((InetSocketAddress) listener.localAddress()).getPort();
         running = true;
-        log.info("relay control server listening on {}:{}", c.bindAddress(), port);
+        log.info("relay control server listening on {}:{}{}", c.bindAddress(), port,
+                sslContext == null ? "" : " (TLS)");
     }
 
     /** Closes the listener, then every client connection, then the event loops. Idempotent. */
@@ -100,6 +127,14 @@ public final class ControlServer {
         }
         shutdownGroups();
         log.info("relay control server stopped");
+    }
+
+    public ControlCounters counters() {
+        return counters;
+    }
+
+    public boolean isTls() {
+        return sslContext != null;
     }
 
     public boolean isRunning() {

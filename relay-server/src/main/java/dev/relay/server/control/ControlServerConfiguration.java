@@ -16,8 +16,13 @@ public class ControlServerConfiguration {
     }
 
     @Bean
-    ControlServer controlServer(RelayProperties properties, TunnelRegistry registry) {
-        return new ControlServer(properties, registry);
+    ControlCounters controlCounters() {
+        return new ControlCounters();
+    }
+
+    @Bean
+    ControlServer controlServer(RelayProperties properties, TunnelRegistry registry, ControlCounters counters) {
+        return new ControlServer(properties, registry, counters);
     }
 
     @Bean

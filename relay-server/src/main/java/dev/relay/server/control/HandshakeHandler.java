@@ -18,6 +18,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -34,12 +35,20 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final RelayProperties.Control config;
     private final TunnelRegistry registry;
     private final PublicPortBinder binder;
+    private final ClientAuthenticator authenticator;
+    private final Duration authFailureDelay;
+    private final ControlCounters counters;
     private ScheduledFuture<?> timeout;
+    private boolean refused;
 
-    HandshakeHandler(RelayProperties.Control config, TunnelRegistry registry, PublicPortBinder binder) {
+    HandshakeHandler(RelayProperties.Control config, TunnelRegistry registry, PublicPortBinder binder,
+            ClientAuthenticator authenticator, Duration authFailureDelay, ControlCounters counters) {
         this.config = config;
         this.registry = registry;
         this.binder = binder;
+        this.authenticator = authenticator;
+        this.authFailureDelay = authFailureDelay;
+        this.counters = counters;
     }
 
     @Override
@@ -47,6 +56,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         long millis = config.handshakeTimeout().toMillis();
         timeout = ctx.executor().schedule(() -> {
             log.info("{} no handshake within {} ms, closing", ctx.channel(), millis);
+            counters.handshakeTimedOut();
             ctx.writeAndFlush(new GoAway(ErrorCode.HANDSHAKE_TIMEOUT, "no handshake within " + millis + " ms"))
                     .addListener(ChannelFutureListener.CLOSE);
         }, millis, TimeUnit.MILLISECONDS);
@@ -59,6 +69,10 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (refused) {
+            ReferenceCountUtil.release(msg); // the refusal is on its way; nothing else is heard
+            return;
+        }
         if (!(msg instanceof Hello hello)) {
             ReferenceCountUtil.release(msg);
             throw new ProtocolException("expected HELLO first, got " + msg.getClass().getSimpleName());
@@ -67,17 +81,36 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION, "protocol version " + hello.version()
                     + " is not supported (expected: " + Frames.VERSION + ")");
         }
+        if (!authenticator.accepts(hello.token())) {
+            refuse(ctx, hello);
+            return;
+        }
         StreamTable streams = new StreamTable(ctx.channel(), (int) config.streamWindow().toBytes());
         streams.peerMaxFrameLength(hello.maxFrameLength());
         ClientSession session = new ClientSession(ctx.channel(), streams, registry, binder, hello.agent());
-        ctx.pipeline().replace(this, CONTROL, new ServerControlHandler(session));
+        ctx.pipeline().replace(this, CONTROL, new ServerControlHandler(session, counters));
         ctx.writeAndFlush(new Welcome(Frames.VERSION, session.id(), (int) config.maxFrameSize().toBytes(),
                 (int) config.heartbeatInterval().toMillis()));
         log.info("{} client {} connected ({})", ctx.channel(), session.id(), hello.agent());
     }
 
+    /** Answers a bad token only after the failure delay, so that guessing tokens is slow. */
+    private void refuse(ChannelHandlerContext ctx, Hello hello) {
+        refused = true;
+        timeout.cancel(false);
+        counters.authenticationFailed();
+        log.info("{} client refused: invalid token ({})", ctx.channel(), hello.agent());
+        ctx.executor().schedule(() -> {
+            ctx.writeAndFlush(new GoAway(ErrorCode.AUTHENTICATION_FAILED, "invalid token"))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }, authFailureDelay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (ControlErrors.protocolError(cause) != null) {
+            counters.protocolError();
+        }
         ControlErrors.close(ctx, cause, log);
     }
 }

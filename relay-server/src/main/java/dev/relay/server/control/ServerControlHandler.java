@@ -20,9 +20,11 @@ final class ServerControlHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ServerControlHandler.class);
 
     private final ClientSession session;
+    private final ControlCounters counters;
 
-    ServerControlHandler(ClientSession session) {
+    ServerControlHandler(ClientSession session, ControlCounters counters) {
         this.session = session;
+        this.counters = counters;
     }
 
     @Override
@@ -66,6 +68,9 @@ final class ServerControlHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (ControlErrors.protocolError(cause) != null) {
+            counters.protocolError();
+        }
         ControlErrors.close(ctx, cause, log);
     }
 }

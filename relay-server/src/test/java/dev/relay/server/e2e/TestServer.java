@@ -29,8 +29,11 @@ final class TestServer implements AutoCloseable {
         return server.port();
     }
 
+    /** The token every test server accepts. */
+    static final String TOKEN = "test-token";
+
     RelayClient client() {
-        return RelayClient.builder().server("127.0.0.1", port()).connect();
+        return RelayClient.builder().server("127.0.0.1", port()).token(TOKEN).connect();
     }
 
     @Override
@@ -45,6 +48,8 @@ final class TestServer implements AutoCloseable {
         private DataSize maxFrame = DataSize.ofKilobytes(64);
         private DataSize window = DataSize.ofMegabytes(1);
         private String portRange = "";
+        private RelayProperties.Tls tls = new RelayProperties.Tls(null, null);
+        private Duration authFailureDelay = Duration.ofMillis(200);
 
         Builder handshakeTimeout(Duration d) {
             handshakeTimeout = d;
@@ -67,11 +72,19 @@ final class TestServer implements AutoCloseable {
             return this;
         }
 
+        Builder tls(java.nio.file.Path certificate, java.nio.file.Path privateKey) {
+            tls = new RelayProperties.Tls(certificate, privateKey);
+            return this;
+        }
+
         TestServer start() {
             return new TestServer(new RelayProperties(
                     new RelayProperties.Control(0, "127.0.0.1", handshakeTimeout, heartbeatInterval, heartbeatTimeout,
                             maxFrame, window),
-                    new RelayProperties.Public("localhost", "127.0.0.1", portRange)));
+                    new RelayProperties.Public("localhost", "127.0.0.1", portRange),
+                    new RelayProperties.Auth(RelayProperties.Auth.Mode.TOKEN, java.util.List.of(TOKEN), null,
+                            authFailureDelay),
+                    tls));
         }
     }
 }
