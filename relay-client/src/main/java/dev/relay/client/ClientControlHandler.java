@@ -1,6 +1,7 @@
 package dev.relay.client;
 
 import dev.relay.protocol.CloseTunnel;
+import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.Frame;
 import dev.relay.protocol.Frames;
 import dev.relay.protocol.GoAway;
@@ -141,6 +142,11 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
 
     private void goAway(ChannelHandlerContext ctx, GoAway goAway) {
         goAwayReason = goAway.reason();
+        if (handshake.isDone() && goAway.code() == ErrorCode.SHUTDOWN) {
+            // A draining server lets open connections finish and closes the control connection itself.
+            log.info("server is going away ({}); open connections go on until it closes", goAway.reason());
+            return;
+        }
         log.info("server is closing the connection: {} {}", goAway.code(), goAway.reason());
         handshake.completeExceptionally(new RelayException("refused by the server: " + goAway.reason()));
         ctx.close();

@@ -27,9 +27,11 @@ public record RelayProperties(
         @Valid @DefaultValue Control control,
         @Valid @DefaultValue @Name("public") Public publicPorts,
         @Valid @DefaultValue Auth auth,
-        @Valid @DefaultValue Tls tls) {
+        @Valid @DefaultValue Tls tls,
+        @Valid @DefaultValue Shutdown shutdown) {
 
     public RelayProperties {
+        requireNonNull(shutdown, "shutdown");
         requireNonNull(control, "control");
         requireNonNull(publicPorts, "publicPorts");
         requireNonNull(auth, "auth");
@@ -135,6 +137,19 @@ public record RelayProperties(
         private static void readable(String name, Path file) {
             if (file != null && !Files.isReadable(file)) {
                 throw new IllegalArgumentException(name + ": " + file + " (expected: a readable PEM file)");
+            }
+        }
+    }
+
+    /**
+     * Graceful shutdown: the server stops accepting clients and users, tells clients it is going away, lets open user
+     * connections finish for up to {@code drain-timeout}, then closes the rest.
+     */
+    public record Shutdown(@DefaultValue("30s") Duration drainTimeout) {
+        public Shutdown {
+            if (drainTimeout == null || drainTimeout.isNegative()) {
+                throw new IllegalArgumentException("relay.shutdown.drain-timeout: " + drainTimeout
+                        + " (expected: >= 0)");
             }
         }
     }

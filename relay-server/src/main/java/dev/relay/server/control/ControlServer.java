@@ -2,8 +2,6 @@ package dev.relay.server.control;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.relay.protocol.ErrorCode;
-import dev.relay.protocol.GoAway;
 import dev.relay.server.config.RelayProperties;
 import dev.relay.server.tunnel.ClientSession;
 import dev.relay.server.tunnel.PublicPortBinder;
@@ -22,8 +20,11 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlServer {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
+    private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final RelayProperties properties;
     private final TunnelRegistry registry;
@@ -109,19 +111,35 @@ public final class ControlServer {
                 sslContext == null ? "" : " (TLS)");
     }
 
-    /** Closes the listener, then every client connection, then the event loops. Idempotent. */
+    /**
+     * Stops gracefully. Readiness goes down at once; the control port and every public port stop accepting; clients
+     * are told the server is going away; open user connections may finish for up to the drain timeout; then every
+     * client connection closes, and the event loops stop. Idempotent.
+     */
     public synchronized void stop() {
         if (!running) {
             return;
         }
         running = false;
         listener.close().syncUninterruptibly();
-        CompletableFuture<?>[] sessions = registry.sessions().stream()
-                .map(ClientSession::closeFuture).toArray(CompletableFuture[]::new);
-        controlChannels.writeAndFlush(new GoAway(ErrorCode.SHUTDOWN, "server shutting down"));
+        List<ClientSession> sessions = List.copyOf(registry.sessions());
+        sessions.forEach(ClientSession::drain);
+        Duration drain = properties.shutdown().drainTimeout();
+        long deadline = System.nanoTime() + drain.toNanos();
+        if (registry.connectionCount() > 0) {
+            log.info("draining {} user connection(s) for up to {}", registry.connectionCount(), drain);
+        }
+        while (registry.connectionCount() > 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(DRAIN_POLL_NANOS);
+        }
+        if (registry.connectionCount() > 0) {
+            log.info("drain timeout: closing {} user connection(s) still open", registry.connectionCount());
+        }
+        CompletableFuture<?>[] closed = sessions.stream().map(ClientSession::closeFuture)
+                .toArray(CompletableFuture[]::new);
         controlChannels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         try {
-            CompletableFuture.allOf(sessions).get(5, TimeUnit.SECONDS);
+            CompletableFuture.allOf(closed).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.warn("clients did not close within 5s: {}", e.toString());
         }

@@ -1,6 +1,8 @@
 package dev.relay.server.tunnel;
 
+import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.Frame;
+import dev.relay.protocol.GoAway;
 import dev.relay.protocol.OpenTunnel;
 import dev.relay.protocol.TunnelOpened;
 import dev.relay.protocol.TunnelRefused;
@@ -22,6 +24,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClientSession {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+    /**
+     * The server is shutting down: stop accepting users on every tunnel and tell the client, but let open user
+     * connections go on. Safe from any thread.
+     */
+    public void drain() {
+        control.eventLoop().execute(() -> {
+            for (Tunnel t : tunnels.values()) {
+                t.stopAccepting();
+            }
+            send(new GoAway(ErrorCode.SHUTDOWN, "server shutting down"));
+        });
+    }
 
     /** A future that completes once the client is gone and all its tunnels are closed. */
     public CompletableFuture<Void> closeFuture() {

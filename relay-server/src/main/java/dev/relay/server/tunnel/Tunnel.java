@@ -110,6 +110,14 @@ public final class Tunnel {
         this.publicAddress = "tcp://" + publicHost + ":" + publicPort;
     }
 
+    /** Closes the public listener but keeps the users already connected (the server is draining). */
+    void stopAccepting() {
+        Channel l = listener;
+        if (l != null) {
+            l.close();
+        }
+    }
+
     /** A user connected to the public port: register it and open its stream, or refuse it if no longer open. */
     void accept(SocketChannel user) {
         assert session.eventLoop().inEventLoop();

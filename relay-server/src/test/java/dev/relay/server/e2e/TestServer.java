@@ -50,6 +50,7 @@ final class TestServer implements AutoCloseable {
         private String portRange = "";
         private RelayProperties.Tls tls = new RelayProperties.Tls(null, null);
         private Duration authFailureDelay = Duration.ofMillis(200);
+        private Duration drainTimeout = Duration.ofSeconds(5);
 
         Builder handshakeTimeout(Duration d) {
             handshakeTimeout = d;
@@ -77,6 +78,11 @@ final class TestServer implements AutoCloseable {
             return this;
         }
 
+        Builder drainTimeout(Duration d) {
+            drainTimeout = d;
+            return this;
+        }
+
         TestServer start() {
             return new TestServer(new RelayProperties(
                     new RelayProperties.Control(0, "127.0.0.1", handshakeTimeout, heartbeatInterval, heartbeatTimeout,
@@ -84,7 +90,8 @@ final class TestServer implements AutoCloseable {
                     new RelayProperties.Public("localhost", "127.0.0.1", portRange),
                     new RelayProperties.Auth(RelayProperties.Auth.Mode.TOKEN, java.util.List.of(TOKEN), null,
                             authFailureDelay),
-                    tls));
+                    tls,
+                    new RelayProperties.Shutdown(drainTimeout)));
         }
     }
 }
