@@ -18,60 +18,73 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client's end of the control connection: the handshake, tunnel requests and answers, and the streams the
- * server opens, each of which dials the tunnel's local target.
+ * The client's end of one control connection: the handshake, tunnel requests and answers, and the streams the
+ * server opens, each of which dials its tunnel's local target.
  */
 final class ClientControlHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientControlHandler.class);
+    /** Refusals that another attempt would only repeat. */
+    private static final Set<ErrorCode> FATAL = EnumSet.of(ErrorCode.AUTHENTICATION_FAILED,
+            ErrorCode.UNSUPPORTED_VERSION, ErrorCode.CLOSED_BY_OPERATOR);
 
+    private final RelayClient client;
     private final String token;
     private final int maxFrameLength;
     private final int streamWindow;
+    private final String identity;
     private final CompletableFuture<Welcome> handshake = new CompletableFuture<>();
     private final CompletableFuture<String> closed = new CompletableFuture<>();
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
-    private volatile RelayClient client;
-    private volatile String goAwayReason;
+    private final Map<Integer, Tunnel> tunnels = new ConcurrentHashMap<>();
+    private volatile ClientConnection connection;
+    private volatile GoAway goAway;
     private volatile String tlsFailure;
     private StreamTable streams;
     private LocalTargetDialer dialer;
 
-    private record Pending(CompletableFuture<Tunnel> future, Function<TunnelOpened, Tunnel> onOpened) {
+    private record Pending(CompletableFuture<TunnelOpened> future, Tunnel tunnel) {
     }
 
-    ClientControlHandler(String token, int maxFrameLength, int streamWindow) {
+    ClientControlHandler(RelayClient client, String token, int maxFrameLength, int streamWindow, String identity) {
+        this.client = client;
         this.token = token;
         this.maxFrameLength = maxFrameLength;
         this.streamWindow = streamWindow;
+        this.identity = identity;
     }
 
-    void client(RelayClient client) {
-        this.client = client;
+    void connection(ClientConnection connection) {
+        this.connection = connection;
     }
 
     CompletableFuture<Welcome> handshake() {
         return handshake;
     }
 
-    Welcome welcome() {
-        return handshake.join();
-    }
-
     CompletableFuture<String> closeFuture() {
         return closed;
     }
 
-    CompletableFuture<Tunnel> expect(int requestId, Function<TunnelOpened, Tunnel> onOpened, String host, int port) {
-        CompletableFuture<Tunnel> future = new CompletableFuture<>();
-        pending.put(requestId, new Pending(future, onOpened));
+    boolean isFatal() {
+        GoAway g = goAway;
+        return g != null && FATAL.contains(g.code());
+    }
+
+    CompletableFuture<TunnelOpened> expect(int requestId, Tunnel tunnel) {
+        CompletableFuture<TunnelOpened> future = new CompletableFuture<>();
+        pending.put(requestId, new Pending(future, tunnel));
         if (closed.isDone()) {
             fail(requestId, new RelayException("not connected: " + closed.join()));
         }
@@ -85,11 +98,15 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    void forget(Tunnel tunnel) {
+        tunnels.remove(tunnel.id(), tunnel);
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         streams = new StreamTable(ctx.channel(), streamWindow);
         dialer = new LocalTargetDialer(ctx.channel().eventLoop());
-        ctx.writeAndFlush(new Hello(Frames.VERSION, token, maxFrameLength, agent()));
+        ctx.writeAndFlush(new Hello(Frames.VERSION, token, maxFrameLength, agent(), identity));
         ctx.fireChannelActive();
     }
 
@@ -102,8 +119,8 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
                 handshake.complete(welcome);
                 return;
             }
-            if (frame instanceof GoAway goAway) {
-                goAway(ctx, goAway);
+            if (frame instanceof GoAway g) {
+                goAway(ctx, g);
                 return;
             }
             ReferenceCountUtil.release(msg);
@@ -113,42 +130,60 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (frame instanceof StreamOpen open) {
-            StreamEndpoint stream = streams.create(open.streamId(), s -> { });
-            stream.open(open.window());
-            Tunnel tunnel = client.tunnel(open.tunnelId());
-            if (tunnel == null) {
-                stream.reset("tunnel " + open.tunnelId() + " is closed", true);
-                return;
-            }
-            dialer.dial(stream, tunnel.localHost(), tunnel.localPort());
+            streamOpen(open);
         } else if (frame instanceof TunnelOpened opened) {
             Pending p = pending.remove(opened.requestId());
             if (p == null) {
                 throw new ProtocolException("TUNNEL_OPENED for request " + opened.requestId() + ", never asked");
             }
-            p.future.complete(p.onOpened.apply(opened));
+            tunnels.put(opened.tunnelId(), p.tunnel);
+            p.tunnel.bound(opened.tunnelId(), opened.publicPort(), opened.publicAddress());
+            p.future.complete(opened);
         } else if (frame instanceof TunnelRefused refused) {
             fail(refused.requestId(), new RelayException("tunnel refused: " + refused.reason()));
         } else if (frame instanceof CloseTunnel close) {
-            log.info("tunnel {} closed by the server: {}", close.tunnelId(), close.reason());
-            client.tunnelClosed(close.tunnelId(), "closed by the server: " + close.reason());
-        } else if (frame instanceof GoAway goAway) {
-            goAway(ctx, goAway);
+            Tunnel t = tunnels.remove(close.tunnelId());
+            if (t != null) {
+                log.info("tunnel {} closed by the server: {}", t.publicAddress(), close.reason());
+                client.tunnelClosed(t, "closed by the server: " + close.reason());
+            }
+        } else if (frame instanceof GoAway g) {
+            goAway(ctx, g);
         } else {
             ReferenceCountUtil.release(msg);
             throw new ProtocolException(frame.type() + " is not allowed from a server");
         }
     }
 
-    private void goAway(ChannelHandlerContext ctx, GoAway goAway) {
-        goAwayReason = goAway.reason();
-        if (handshake.isDone() && goAway.code() == ErrorCode.SHUTDOWN) {
-            // A draining server lets open connections finish and closes the control connection itself.
-            log.info("server is going away ({}); open connections go on until it closes", goAway.reason());
+    private void streamOpen(StreamOpen open) {
+        Instant openedAt = Instant.now();
+        Tunnel tunnel = tunnels.get(open.tunnelId());
+        StreamEndpoint stream = streams.create(open.streamId(), s -> {
+            if (tunnel != null) {
+                client.connectionClosed(new ConnectionEvent(tunnel, open.remoteAddress(), openedAt,
+                        Duration.between(openedAt, Instant.now()), s.bytesToSocket(), s.bytesFromSocket(),
+                        s.closeReason()));
+            }
+        });
+        stream.open(open.window());
+        if (tunnel == null) {
+            stream.reset("tunnel " + open.tunnelId() + " is closed", true);
             return;
         }
-        log.info("server is closing the connection: {} {}", goAway.code(), goAway.reason());
-        handshake.completeExceptionally(new RelayException("refused by the server: " + goAway.reason()));
+        client.connectionOpened(new ConnectionEvent(tunnel, open.remoteAddress(), openedAt, Duration.ZERO, 0, 0,
+                null));
+        dialer.dial(stream, tunnel, open.remoteAddress());
+    }
+
+    private void goAway(ChannelHandlerContext ctx, GoAway g) {
+        goAway = g;
+        if (handshake.isDone() && g.code() == ErrorCode.SHUTDOWN) {
+            // A draining server lets open connections finish and closes the control connection itself.
+            log.info("server is going away ({}); open connections go on until it closes", g.reason());
+            return;
+        }
+        log.info("server is closing the connection: {} {}", g.code(), g.reason());
+        handshake.completeExceptionally(new RelayException("refused by the server: " + g.reason()));
         ctx.close();
     }
 
@@ -174,7 +209,8 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        String reason = goAwayReason != null ? "closed by the server: " + goAwayReason
+        GoAway g = goAway;
+        String reason = g != null ? "closed by the server: " + g.reason()
                 : tlsFailure != null ? tlsFailure : "connection lost";
         handshake.completeExceptionally(new RelayException(tlsFailure != null ? tlsFailure
                 : "connection closed during the handshake: " + reason));
@@ -184,17 +220,17 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
         for (Integer id : pending.keySet()) {
             fail(id, new RelayException("connection to the server closed: " + reason));
         }
-        RelayClient c = client;
-        if (c != null) {
-            c.connectionClosed(reason);
-        }
         closed.complete(reason);
+        ClientConnection c = connection;
+        if (c != null) {
+            client.connectionLost(c, reason);
+        }
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (tlsFailure != null || cause.getCause() instanceof javax.net.ssl.SSLException) {
+        if (tlsFailure != null || cause.getCause() instanceof SSLException) {
             ctx.close(); // reported once, as the reason the connection closed
             return;
         }

@@ -1,50 +1,32 @@
 package dev.relay.client;
 
-import static dev.relay.protocol.stream.PipelineNames.CONTROL;
-import static dev.relay.protocol.stream.PipelineNames.FRAMER;
-import static dev.relay.protocol.stream.PipelineNames.FRAME_DECODER;
-import static dev.relay.protocol.stream.PipelineNames.FRAME_ENCODER;
-import static dev.relay.protocol.stream.PipelineNames.HEARTBEAT;
-import static dev.relay.protocol.stream.PipelineNames.IDLE;
-import static dev.relay.protocol.stream.PipelineNames.TLS;
 import static java.util.Objects.requireNonNull;
 
-import dev.relay.protocol.CloseTunnel;
-import dev.relay.protocol.ErrorCode;
-import dev.relay.protocol.FrameDecoder;
-import dev.relay.protocol.FrameEncoder;
 import dev.relay.protocol.Frames;
-import dev.relay.protocol.GoAway;
-import dev.relay.protocol.OpenTunnel;
-import dev.relay.protocol.stream.HeartbeatHandler;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
+import dev.relay.protocol.TunnelOpened;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Path;
 import java.time.Duration;
-import javax.net.ssl.SSLException;
-import java.util.Map;
+import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A connection to a relay server that carries any number of tunnels. Thread safe; holds no static state.
+ * A connection to a relay server that carries any number of tunnels. When the connection drops it reconnects with
+ * exponential backoff and opens its tunnels again, asking for the same public ports, which the server keeps
+ * reserved for a while. Thread safe; holds no static state.
  *
  * <pre>{@code
  * try (RelayClient client = RelayClient.builder().server("relay.example.com", 7835).token(token).connect()) {
@@ -55,18 +37,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  */
 public final class RelayClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RelayClient.class);
+
     private final Builder options;
     private final EventLoopGroup group;
-    private final Channel channel;
-    private final ClientControlHandler handler;
-    private final AtomicInteger requestIds = new AtomicInteger();
-    private final Map<Integer, Tunnel> tunnels = new ConcurrentHashMap<>();
+    private final SslContext sslContext;
+    private final RelayListener listener;
+    private final String identity = UUID.randomUUID().toString();
+    private final List<Tunnel> tunnels = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<String> closed = new CompletableFuture<>();
+    private final Backoff backoff;
+    private volatile ClientConnection connection;
+    private volatile boolean closing;
 
-    private RelayClient(Builder options, EventLoopGroup group, Channel channel, ClientControlHandler handler) {
+    private RelayClient(Builder options, EventLoopGroup group, SslContext sslContext) {
         this.options = options;
         this.group = group;
-        this.channel = channel;
-        this.handler = handler;
+        this.sslContext = sslContext;
+        this.listener = options.listener;
+        this.backoff = new Backoff(options.initialBackoff, options.maxBackoff);
     }
 
     /** Options for a new client; {@link Builder#connect()} dials the server. */
@@ -74,35 +63,48 @@ public final class RelayClient implements AutoCloseable {
         return new Builder();
     }
 
-    /** The session id the server gave this connection. */
+    /** The session id the server gave the current connection. */
     public String sessionId() {
-        return handler.welcome().sessionId();
+        return connection.sessionId();
     }
 
+    /** Whether the client is connected now (false while it reconnects). */
     public boolean isConnected() {
-        return channel.isActive();
+        ClientConnection c = connection;
+        return c != null && c.isActive();
     }
 
-    /** Completes with the reason once the connection to the server is closed, by either side. */
+    /**
+     * Completes with the reason once the client is closed for good: by {@link #close()}, by a refusal that another
+     * attempt would repeat (token, version, an operator), or by a lost connection when reconnecting is off.
+     */
     public CompletableFuture<String> closeFuture() {
-        return handler.closeFuture();
+        return closed;
+    }
+
+    /** The tunnels open now. */
+    public List<Tunnel> tunnels() {
+        return List.copyOf(tunnels);
     }
 
     /** Opens a tunnel to {@code localHost:localPort} on any free public port; blocks until the server answers. */
     public Tunnel openTunnel(String localHost, int localPort) {
-        return openTunnel(localHost, localPort, 0);
+        return openTunnel(TunnelOptions.to(localHost, localPort));
+    }
+
+    /** Opens a tunnel to {@code localHost:localPort} on public port {@code publicPort} (0 for any). */
+    public Tunnel openTunnel(String localHost, int localPort, int publicPort) {
+        return openTunnel(TunnelOptions.to(localHost, localPort).publicPort(publicPort));
     }
 
     /**
-     * Opens a tunnel to {@code localHost:localPort} on public port {@code requestedPort} (0 for any); blocks until
-     * the server answers.
+     * Opens a tunnel; blocks until the server answers.
      *
      * @throws RelayException if the server refuses (port taken, outside the range, ...) or the connection is lost
      */
-    public Tunnel openTunnel(String localHost, int localPort, int requestedPort) {
+    public Tunnel openTunnel(TunnelOptions tunnel) {
         try {
-            return openTunnelAsync(localHost, localPort, requestedPort)
-                    .get(options.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return openTunnelAsync(tunnel).get(options.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RelayException("interrupted while opening a tunnel", e);
@@ -114,101 +116,176 @@ public final class RelayClient implements AutoCloseable {
     }
 
     /** Opens a tunnel without blocking; the future fails with a {@link RelayException} if refused. */
-    public CompletableFuture<Tunnel> openTunnelAsync(String localHost, int localPort, int requestedPort) {
-        requireNonNull(localHost, "localHost");
-        if (localPort < 1 || localPort > 0xFFFF) {
-            throw new IllegalArgumentException("localPort: " + localPort + " (expected: 1-65535)");
+    public CompletableFuture<Tunnel> openTunnelAsync(TunnelOptions options) {
+        requireNonNull(options, "options");
+        ClientConnection c = connection;
+        if (closing || c == null || !c.isActive()) {
+            return CompletableFuture.failedFuture(new RelayException("not connected to the relay server"));
         }
-        if (requestedPort < 0 || requestedPort > 0xFFFF) {
-            throw new IllegalArgumentException("requestedPort: " + requestedPort + " (expected: 0-65535)");
-        }
-        int requestId = requestIds.incrementAndGet();
-        CompletableFuture<Tunnel> result = handler.expect(requestId, opened -> {
-            Tunnel t = new Tunnel(this, opened.tunnelId(), opened.publicPort(), opened.publicAddress(), localHost,
-                    localPort);
-            tunnels.put(t.id(), t);
-            return t;
-        }, localHost, localPort);
-        channel.writeAndFlush(new OpenTunnel(requestId, requestedPort, localHost + ":" + localPort))
-                .addListener((ChannelFutureListener) f -> {
-                    if (!f.isSuccess()) {
-                        handler.fail(requestId, new RelayException("connection to the server lost", f.cause()));
-                    }
-                });
-        return result;
+        Tunnel tunnel = new Tunnel(this, options);
+        return c.open(tunnel, options.publicPort()).thenApply(opened -> {
+            tunnels.add(tunnel);
+            listener.tunnelOpened(tunnel);
+            return tunnel;
+        });
     }
 
     /** Closes every tunnel and the connection, and releases the client's threads. Idempotent. */
     @Override
     public void close() {
-        if (channel.isActive()) {
-            channel.writeAndFlush(new GoAway(ErrorCode.NORMAL, "client closing"))
-                    .addListener(ChannelFutureListener.CLOSE);
+        closing = true;
+        ClientConnection c = connection;
+        if (c != null) {
+            c.close().awaitUninterruptibly(options.requestTimeout.toMillis());
         }
-        channel.closeFuture().awaitUninterruptibly(options.requestTimeout.toMillis());
+        closeForGood("closed by the client");
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    // ---- package-private
+    // ---- package-private: called by the connection
 
-    Tunnel tunnel(int id) {
-        return tunnels.get(id);
-    }
-
-    void tunnelClosed(int id, String reason) {
-        Tunnel t = tunnels.remove(id);
-        if (t != null) {
-            t.closed(reason);
-        }
-    }
-
-    void connectionClosed(String reason) {
-        for (Integer id : tunnels.keySet()) {
-            tunnelClosed(id, reason);
-        }
+    String identity() {
+        return identity;
     }
 
     void closeTunnel(Tunnel tunnel) {
-        if (tunnels.remove(tunnel.id()) == null) {
+        if (!tunnels.remove(tunnel)) {
             return;
         }
-        tunnel.closed("closed by the client");
-        if (channel.isActive()) {
-            channel.writeAndFlush(new CloseTunnel(tunnel.id(), "closed by the client"));
+        ClientConnection c = connection;
+        if (c != null) {
+            c.closeTunnel(tunnel);
         }
+        if (tunnel.markClosed("closed by the client")) {
+            listener.tunnelClosed(tunnel, "closed by the client");
+        }
+    }
+
+    void tunnelClosed(Tunnel tunnel, String reason) {
+        tunnels.remove(tunnel);
+        if (tunnel.markClosed(reason)) {
+            listener.tunnelClosed(tunnel, reason);
+        }
+    }
+
+    void connectionOpened(ConnectionEvent event) {
+        listener.connectionOpened(event);
+    }
+
+    void connectionClosed(ConnectionEvent event) {
+        listener.connectionClosed(event);
+    }
+
+    /** The connection {@code lost} closed: reconnect, unless the client is closing or the server said not to. */
+    void connectionLost(ClientConnection lost, String reason) {
+        if (lost != connection || closing) {
+            return;
+        }
+        if (lost.isFatal() || !options.reconnect) {
+            closeForGood(reason);
+            return;
+        }
+        scheduleReconnect(reason);
+    }
+
+    private void scheduleReconnect(String reason) {
+        Duration delay = backoff.next();
+        log.info("disconnected ({}); reconnecting in {} ms", reason, delay.toMillis());
+        listener.disconnected(reason, delay);
+        try {
+            group.schedule(this::reconnect, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            closeForGood(reason); // the client is being shut down
+        }
+    }
+
+    private void reconnect() {
+        if (closing) {
+            return;
+        }
+        ClientConnection.dial(this, options, group, sslContext).whenComplete((c, error) -> {
+            if (error != null) {
+                RelayException e = error instanceof RelayException r ? r : new RelayException(error.getMessage());
+                if (closing) {
+                    return;
+                }
+                if (isFatalRefusal(e)) {
+                    closeForGood(e.getMessage());
+                    return;
+                }
+                scheduleReconnect(e.getMessage());
+                return;
+            }
+            if (closing) {
+                c.close();
+                return;
+            }
+            backoff.reset();
+            connection = c;
+            log.info("reconnected to {}:{}", options.host, options.port);
+            listener.reconnected();
+            for (Tunnel t : tunnels) {
+                reopen(c, t);
+            }
+            if (!c.isActive()) {
+                connectionLost(c, "connection lost");
+            }
+        });
+    }
+
+    /** Opens {@code t} again on its last public port; if that is gone and any port will do, on a new one. */
+    private void reopen(ClientConnection c, Tunnel t) {
+        c.open(t, t.publicPort()).whenComplete((opened, error) -> {
+            if (error == null) {
+                listener.tunnelOpened(t);
+                return;
+            }
+            if (t.options().publicPort() == 0 && c.isActive()) {
+                c.open(t, 0).whenComplete((again, error2) -> {
+                    if (error2 == null) {
+                        listener.tunnelOpened(t);
+                    } else if (c.isActive()) {
+                        tunnelClosed(t, error2.getMessage());
+                    }
+                });
+            } else if (c.isActive()) {
+                tunnelClosed(t, error.getMessage());
+            }
+        });
+    }
+
+    private static boolean isFatalRefusal(RelayException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.startsWith("refused by the server");
+    }
+
+    private void closeForGood(String reason) {
+        closing = true;
+        for (Tunnel t : tunnels) {
+            tunnelClosed(t, reason);
+        }
+        closed.complete(reason);
     }
 
     /** Options of a {@link RelayClient}. */
     public static final class Builder {
-        private String host = "localhost";
-        private int port = 7835;
-        private String token = "";
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration requestTimeout = Duration.ofSeconds(30);
-        private Duration heartbeatInterval = Duration.ofSeconds(10);
-        private Duration heartbeatTimeout = Duration.ofSeconds(30);
-        private int streamWindow = Frames.DEFAULT_WINDOW;
-        private int maxFrameLength = Frames.DEFAULT_MAX_FRAME_LENGTH;
+        String host = "localhost";
+        int port = 7835;
+        String token = "";
+        Duration connectTimeout = Duration.ofSeconds(10);
+        Duration requestTimeout = Duration.ofSeconds(30);
+        Duration heartbeatInterval = Duration.ofSeconds(10);
+        Duration heartbeatTimeout = Duration.ofSeconds(30);
+        Duration initialBackoff = Duration.ofMillis(250);
+        Duration maxBackoff = Duration.ofSeconds(30);
+        boolean reconnect = true;
+        int streamWindow = Frames.DEFAULT_WINDOW;
+        int maxFrameLength = Frames.DEFAULT_MAX_FRAME_LENGTH;
+        RelayListener listener = new RelayListener() { };
         private boolean tls;
         private Path trustedCertificates;
 
         private Builder() {
-        }
-
-        /**
-         * Speaks TLS on the control connection and verifies the server's certificate and host name against the
-         * JVM's trusted authorities, or against {@link #trustedCertificates(Path)} when given.
-         */
-        public Builder tls(boolean tls) {
-            this.tls = tls;
-            return this;
-        }
-
-        /** Trusts the certificates in this PEM file (e.g. a private CA's) instead of the JVM's; implies TLS. */
-        public Builder trustedCertificates(Path pemFile) {
-            this.trustedCertificates = requireNonNull(pemFile, "pemFile");
-            this.tls = true;
-            return this;
         }
 
         /** The relay server's control address (default {@code localhost:7835}). */
@@ -227,12 +304,49 @@ public final class RelayClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Speaks TLS on the control connection and verifies the server's certificate and host name against the
+         * JVM's trusted authorities, or against {@link #trustedCertificates(Path)} when given.
+         */
+        public Builder tls(boolean tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        /** Trusts the certificates in this PEM file (e.g. a private CA's) instead of the JVM's; implies TLS. */
+        public Builder trustedCertificates(Path pemFile) {
+            this.trustedCertificates = requireNonNull(pemFile, "pemFile");
+            this.tls = true;
+            return this;
+        }
+
+        /** Hears tunnel, connection and reconnection events. */
+        public Builder listener(RelayListener listener) {
+            this.listener = requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Whether to reconnect when the connection drops (default true). */
+        public Builder reconnect(boolean reconnect) {
+            this.reconnect = reconnect;
+            return this;
+        }
+
+        /** The first wait before reconnecting and the longest (default 250ms and 30s); jittered by 20%. */
+        public Builder reconnectBackoff(Duration initial, Duration max) {
+            positive(initial, "initial");
+            positive(max, "max");
+            this.initialBackoff = initial;
+            this.maxBackoff = max;
+            return this;
+        }
+
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = positive(timeout, "connectTimeout");
             return this;
         }
 
-        /** How long {@link RelayClient#openTunnel} waits for the server's answer (default 30s). */
+        /** How long {@link RelayClient#openTunnel} and the handshake wait for the server (default 30s). */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = positive(timeout, "requestTimeout");
             return this;
@@ -269,47 +383,13 @@ public final class RelayClient implements AutoCloseable {
          * @throws RelayException if the server cannot be reached or refuses the client
          */
         public RelayClient connect() {
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("relay-client"),
+            SslContext sslContext = sslContext();
+            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("relay-client", true),
                     NioIoHandler.newFactory());
-            ClientControlHandler handler = new ClientControlHandler(token, maxFrameLength, streamWindow);
-            SslContext sslContext;
+            RelayClient client = new RelayClient(this, group, sslContext);
             try {
-                sslContext = sslContext();
-            } catch (RuntimeException e) {
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-                throw e;
-            }
-            Bootstrap bootstrap = new Bootstrap()
-                    .group(group)
-                    .channel(NioSocketChannel.class)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.SO_KEEPALIVE, true)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-                    .handler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            if (sslContext != null) {
-                                ch.pipeline().addLast(TLS, sslContext.newHandler(ch.alloc(), host, port));
-                            }
-                            ch.pipeline()
-                                    .addLast(IDLE, new IdleStateHandler(heartbeatTimeout.toMillis(),
-                                            heartbeatInterval.toMillis(), 0, TimeUnit.MILLISECONDS))
-                                    .addLast(FRAMER, FrameEncoder.newFramer(maxFrameLength))
-                                    .addLast(FRAME_DECODER, new FrameDecoder())
-                                    .addLast(FRAME_ENCODER, FrameEncoder.INSTANCE)
-                                    .addLast(HEARTBEAT, new HeartbeatHandler())
-                                    .addLast(CONTROL, handler);
-                        }
-                    });
-            try {
-                ChannelFuture connect = bootstrap.connect(host, port).awaitUninterruptibly();
-                if (!connect.isSuccess()) {
-                    throw new RelayException("cannot reach the relay server at " + host + ":" + port + ": "
-                            + connect.cause().getMessage(), connect.cause());
-                }
-                RelayClient client = new RelayClient(this, group, connect.channel(), handler);
-                handler.client(client);
-                handler.handshake().get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                client.connection = ClientConnection.dial(client, this, group, sslContext)
+                        .get(connectTimeout.plus(requestTimeout).toMillis(), TimeUnit.MILLISECONDS);
                 return client;
             } catch (ExecutionException e) {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -322,9 +402,6 @@ public final class RelayClient implements AutoCloseable {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 Thread.currentThread().interrupt();
                 throw new RelayException("interrupted while connecting", e);
-            } catch (RuntimeException e) {
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-                throw e;
             }
         }
 

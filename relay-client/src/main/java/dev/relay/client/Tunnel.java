@@ -3,28 +3,24 @@ package dev.relay.client;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * An open tunnel: users who connect to {@link #publicAddress()} reach {@code localHost:localPort} on this side.
- * Thread safe.
+ * An open tunnel: users who connect to {@link #publicAddress()} reach the local target on this side. The handle
+ * outlives reconnections: after one, the tunnel is opened again, on the same public port when the server can give it
+ * back, and {@link #publicAddress()} tells where it is now. Thread safe.
  */
 public final class Tunnel implements AutoCloseable {
     private final RelayClient client;
-    private final int id;
-    private final int publicPort;
-    private final String publicAddress;
-    private final String localHost;
-    private final int localPort;
+    private final TunnelOptions options;
     private final CompletableFuture<String> closed = new CompletableFuture<>();
+    private volatile int id;
+    private volatile int publicPort;
+    private volatile String publicAddress;
 
-    Tunnel(RelayClient client, int id, int publicPort, String publicAddress, String localHost, int localPort) {
+    Tunnel(RelayClient client, TunnelOptions options) {
         this.client = client;
-        this.id = id;
-        this.publicPort = publicPort;
-        this.publicAddress = publicAddress;
-        this.localHost = localHost;
-        this.localPort = localPort;
+        this.options = options;
     }
 
-    /** The server's id for this tunnel. */
+    /** The server's id for this tunnel on the current connection. */
     public int id() {
         return id;
     }
@@ -39,21 +35,27 @@ public final class Tunnel implements AutoCloseable {
         return publicPort;
     }
 
+    /** What this tunnel was opened with. */
+    public TunnelOptions options() {
+        return options;
+    }
+
     /** The host this client dials for each user connection. */
     public String localHost() {
-        return localHost;
+        return options.localHost();
     }
 
     /** The port this client dials for each user connection. */
     public int localPort() {
-        return localPort;
+        return options.localPort();
     }
 
+    /** Whether the tunnel is still wanted: true until it is closed for good (also while reconnecting). */
     public boolean isOpen() {
         return !closed.isDone();
     }
 
-    /** Completes with the reason once the tunnel is closed, by either side or by the loss of the connection. */
+    /** Completes with the reason once the tunnel is closed for good, by either side. */
     public CompletableFuture<String> closeFuture() {
         return closed;
     }
@@ -64,12 +66,18 @@ public final class Tunnel implements AutoCloseable {
         client.closeTunnel(this);
     }
 
-    void closed(String reason) {
-        closed.complete(reason);
+    void bound(int id, int publicPort, String publicAddress) {
+        this.id = id;
+        this.publicPort = publicPort;
+        this.publicAddress = publicAddress;
+    }
+
+    boolean markClosed(String reason) {
+        return closed.complete(reason);
     }
 
     @Override
     public String toString() {
-        return publicAddress + " -> " + localHost + ":" + localPort;
+        return publicAddress + " -> " + options.target();
     }
 }

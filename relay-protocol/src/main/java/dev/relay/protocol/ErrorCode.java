@@ -16,6 +16,8 @@ public enum ErrorCode {
     HEARTBEAT_TIMEOUT(5),
     /** The server is shutting down. */
     SHUTDOWN(6),
+    /** An operator disconnected the client; it should not reconnect on its own. */
+    CLOSED_BY_OPERATOR(7),
     /** A code this version does not know. */
     UNKNOWN(-1);
 

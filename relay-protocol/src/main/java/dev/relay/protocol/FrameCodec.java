@@ -30,7 +30,7 @@ public final class FrameCodec {
         }
         Frame frame = switch (type) {
             case HELLO -> new Hello(readU16(in, type), readString(in, type), readPositiveInt(in, type, "maxFrameLength"),
-                    readString(in, type));
+                    readString(in, type), readString(in, type));
             case WELCOME -> new Welcome(readU16(in, type), readString(in, type),
                     readPositiveInt(in, type, "maxFrameLength"), readPositiveInt(in, type, "heartbeatIntervalMillis"));
             case OPEN_TUNNEL -> new OpenTunnel(readInt(in, type), readU16(in, type), readString(in, type));
@@ -71,6 +71,7 @@ public final class FrameCodec {
             writeString(out, f.token());
             out.writeInt(f.maxFrameLength());
             writeString(out, f.agent());
+            writeString(out, f.identity());
         } else if (frame instanceof Welcome f) {
             out.writeShort(f.version());
             writeString(out, f.sessionId());

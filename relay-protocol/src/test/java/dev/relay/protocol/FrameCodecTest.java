@@ -45,8 +45,8 @@ class FrameCodecTest {
     /** One or more frames of every type; non-stream frames are records and compare by value. */
     static Stream<Frame> frames() {
         return Stream.of(
-                new Hello(Frames.VERSION, "s3cr\u00e9t-token", Frames.DEFAULT_MAX_FRAME_LENGTH, "relay-client/0.1"),
-                new Hello(0xFFFF, "", 1, ""),
+                new Hello(Frames.VERSION, "s3cr\u00e9t-token", Frames.DEFAULT_MAX_FRAME_LENGTH, "relay-client/0.1", "id-1"),
+                new Hello(0xFFFF, "", 1, "", ""),
                 new Welcome(Frames.VERSION, "session-\u4e2d", Frames.MIN_MAX_FRAME_LENGTH, 10_000),
                 new Welcome(Frames.VERSION, "", Integer.MAX_VALUE, Integer.MAX_VALUE),
                 new OpenTunnel(7, 0, "localhost:3000"),

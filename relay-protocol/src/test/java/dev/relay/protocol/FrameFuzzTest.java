@@ -215,7 +215,8 @@ class FrameFuzzTest {
 
     private static Frame randomFrame(Random random) {
         return switch (TYPES[random.nextInt(TYPES.length)]) {
-            case HELLO -> new Hello(random.nextInt(0x10000), string(random), positive(random), string(random));
+            case HELLO -> new Hello(random.nextInt(0x10000), string(random), positive(random), string(random),
+                    string(random));
             case WELCOME -> new Welcome(random.nextInt(0x10000), string(random), positive(random), positive(random));
             case OPEN_TUNNEL -> new OpenTunnel(random.nextInt(), random.nextInt(0x10000), string(random));
             case TUNNEL_OPENED -> new TunnelOpened(random.nextInt(), random.nextInt(), 1 + random.nextInt(0xFFFF),

@@ -28,7 +28,7 @@ class RelayServerApplicationTest {
         assertThat(controlPort).isPositive().isEqualTo(controlServer.port());
 
         try (ServerSocket target = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                RelayClient client = RelayClient.builder().server("127.0.0.1", controlPort).token("app-token").connect()) {
+                RelayClient client = RelayClient.builder().server("127.0.0.1", controlPort).token("app-token").reconnect(false).connect()) {
             CompletableFuture<Void> answer = CompletableFuture.runAsync(() -> {
                 try (Socket s = target.accept()) {
                     byte[] hello = s.getInputStream().readNBytes(5);

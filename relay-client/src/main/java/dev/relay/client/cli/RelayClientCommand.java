@@ -1,12 +1,18 @@
 package dev.relay.client.cli;
 
+import dev.relay.client.ConnectionEvent;
 import dev.relay.client.RelayClient;
 import dev.relay.client.RelayException;
+import dev.relay.client.RelayListener;
 import dev.relay.client.Tunnel;
+import dev.relay.client.TunnelOptions;
+import dev.relay.client.TunnelOptions.ProxyProtocol;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,31 +20,65 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code relay-client [--server host:port] [--token T] TUNNEL...}: exposes local ports through a relay server. */
+/** {@code relay-client [options] TUNNEL...}: exposes local ports through a relay server. */
 @Command(name = "relay-client", mixinStandardHelpOptions = true, versionProvider = RelayClientCommand.Version.class,
-        description = "Exposes local TCP ports through a Relay server.%n"
-                + "A TUNNEL is PORT (localhost:PORT), HOST:PORT, or either followed by @PUBLIC_PORT.")
+        sortOptions = false,
+        description = {"Exposes local TCP ports through a Relay server.", "",
+                "A TUNNEL is PORT (localhost:PORT) or HOST:PORT, optionally followed by @PUBLIC_PORT to ask for a"
+                        + " public port and by ,proxy=v1 or ,proxy=v2 to send the local service a PROXY protocol"
+                        + " header: 3000, db:5432, 3000@20080, 8080,proxy=v2.",
+                "Every option can also come from the environment variable named with it."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped (Ctrl-C)", "1:disconnected for good (an operator, or every tunnel closed)",
+                "2:cannot connect: server unreachable, token refused, protocol version mismatch",
+                "3:a tunnel was refused: port taken, reserved, or outside the server's range"})
 public final class RelayClientCommand implements Callable<Integer> {
+    static final int EXIT_CLOSED = 1;
+    static final int EXIT_CONNECT = 2;
+    static final int EXIT_TUNNEL = 3;
+
     @Spec
     private CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"-s", "--server"}, paramLabel = "HOST:PORT", defaultValue = "${env:RELAY_SERVER:-localhost:7835}",
-            description = "The relay server's control address (env RELAY_SERVER; default ${DEFAULT-VALUE}).")
+            description = "The relay server's control address (RELAY_SERVER; default ${DEFAULT-VALUE}).")
     private String server;
 
     @Option(names = {"-t", "--token"}, paramLabel = "TOKEN", defaultValue = "${env:RELAY_TOKEN:-}",
-            description = "The token the server expects (env RELAY_TOKEN).")
+            description = "The token the server expects (RELAY_TOKEN).")
     private String token;
 
     @Option(names = "--tls", defaultValue = "${env:RELAY_TLS:-false}",
-            description = "Use TLS on the control connection (env RELAY_TLS).")
+            description = "Use TLS on the control connection (RELAY_TLS).")
     private boolean tls;
 
     @Option(names = "--ca", paramLabel = "FILE", defaultValue = "${env:RELAY_CA}",
-            description = "Trust the CA certificates in this PEM file instead of the JVM's; implies --tls (env RELAY_CA).")
+            description = "Trust the CA certificates in this PEM file instead of the JVM's; implies --tls (RELAY_CA).")
     private Path ca;
 
-    @Parameters(arity = "1..*", paramLabel = "TUNNEL", description = "What to expose, e.g. 3000, db:5432, 3000@20080.")
+    @Option(names = {"-r", "--remote-port"}, paramLabel = "PORT", defaultValue = "${env:RELAY_REMOTE_PORT:-0}",
+            description = "Ask for this public port; with one TUNNEL only (RELAY_REMOTE_PORT).")
+    private int remotePort;
+
+    @Option(names = "--proxy-protocol", paramLabel = "v1|v2", defaultValue = "${env:RELAY_PROXY_PROTOCOL:-none}",
+            description = "Send each local connection a PROXY protocol header with the user's address, for every"
+                    + " TUNNEL without its own ,proxy= (RELAY_PROXY_PROTOCOL; default none).")
+    private String proxyProtocol;
+
+    @Option(names = {"-q", "--quiet"}, defaultValue = "${env:RELAY_QUIET:-false}",
+            description = "Print only the public addresses and errors (RELAY_QUIET).")
+    private boolean quiet;
+
+    @Option(names = "--json", defaultValue = "${env:RELAY_JSON:-false}",
+            description = "Print one JSON object a line, for scripts (RELAY_JSON).")
+    private boolean json;
+
+    @Option(names = "--no-reconnect", defaultValue = "${env:RELAY_NO_RECONNECT:-false}",
+            description = "Exit when the connection drops instead of reconnecting (RELAY_NO_RECONNECT).")
+    private boolean noReconnect;
+
+    @Parameters(arity = "1..*", paramLabel = "TUNNEL", defaultValue = "${env:RELAY_TUNNELS}", split = "\\s+",
+            description = "What to expose (RELAY_TUNNELS, space-separated).")
     private List<String> tunnels = new ArrayList<>();
 
     public static void main(String[] args) {
@@ -47,14 +87,22 @@ public final class RelayClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        List<TunnelSpec> specs = new ArrayList<>();
+        Output out = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), json, quiet);
+        List<TunnelOptions> specs = new ArrayList<>();
         HostPort serverAddress;
         try {
             serverAddress = HostPort.parse(server, "--server");
+            ProxyProtocol defaultProxy = proxy(proxyProtocol, "--proxy-protocol");
             for (String t : tunnels) {
-                specs.add(TunnelSpec.parse(t));
+                specs.add(parseTunnel(t, defaultProxy));
+            }
+            if (remotePort != 0) {
+                if (specs.size() != 1) {
+                    throw new IllegalArgumentException("--remote-port: goes with exactly one TUNNEL (got "
+                            + specs.size() + "); use PORT@PUBLIC_PORT for several");
+                }
+                checkPort(remotePort, "--remote-port", String.valueOf(remotePort));
+                specs.set(0, specs.get(0).publicPort(remotePort));
             }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -62,34 +110,90 @@ public final class RelayClientCommand implements Callable<Integer> {
         RelayClient client;
         try {
             RelayClient.Builder builder = RelayClient.builder().server(serverAddress.host(), serverAddress.port())
-                    .token(token).tls(tls);
+                    .token(token).tls(tls).reconnect(!noReconnect).listener(out);
             if (ca != null) {
                 builder.trustedCertificates(ca);
             }
             client = builder.connect();
         } catch (RelayException e) {
-            err.println("relay-client: " + e.getMessage());
-            err.flush();
-            return 2;
+            out.error(e.getMessage());
+            return EXIT_CONNECT;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(client::close, "relay-client-shutdown"));
-        try {
-            for (TunnelSpec s : specs) {
-                Tunnel tunnel = client.openTunnel(s.host(), s.port(), s.publicPort());
-                out.println(tunnel.publicAddress() + " -> " + s.host() + ":" + s.port());
-                out.flush();
+        Thread hook = new Thread(client::close, "relay-client-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        for (TunnelOptions s : specs) {
+            try {
+                client.openTunnel(s);
+            } catch (RelayException e) {
+                out.error(e.getMessage() + " (" + s.target() + ")");
+                Runtime.getRuntime().removeShutdownHook(hook);
+                client.close();
+                return EXIT_TUNNEL;
             }
-        } catch (RelayException e) {
-            err.println("relay-client: " + e.getMessage());
-            err.flush();
-            client.close();
-            return 3;
         }
+        // Until stopped (Ctrl-C runs the hook, which closes the client and lets the JVM exit), or until the client
+        // is closed for good.
         String reason = client.closeFuture().join();
-        err.println("relay-client: disconnected: " + reason);
-        err.flush();
+        out.closed(reason);
+        Runtime.getRuntime().removeShutdownHook(hook);
         client.close();
-        return 1;
+        return EXIT_CLOSED;
+    }
+
+    static TunnelOptions parseTunnel(String value, ProxyProtocol defaultProxy) {
+        String spec = value;
+        ProxyProtocol proxy = defaultProxy;
+        int comma = spec.indexOf(',');
+        if (comma >= 0) {
+            String option = spec.substring(comma + 1);
+            if (!option.startsWith("proxy=")) {
+                throw new IllegalArgumentException("TUNNEL: '" + value + "' (expected: ...,proxy=v1 or ...,proxy=v2)");
+            }
+            proxy = proxy(option.substring("proxy=".length()), "TUNNEL '" + value + "'");
+            spec = spec.substring(0, comma);
+        }
+        int publicPort = 0;
+        int at = spec.indexOf('@');
+        if (at >= 0) {
+            publicPort = checkPort(parse(spec.substring(at + 1), value), "TUNNEL", value);
+            spec = spec.substring(0, at);
+        }
+        int colon = spec.lastIndexOf(':');
+        String host = colon < 0 ? "localhost" : spec.substring(0, colon);
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("TUNNEL: '" + value + "' (expected: PORT, HOST:PORT, ...@PUBLIC_PORT)");
+        }
+        int port = checkPort(parse(spec.substring(colon + 1), value), "TUNNEL", value);
+        return TunnelOptions.to(host, port).publicPort(publicPort).proxyProtocol(proxy);
+    }
+
+    private static ProxyProtocol proxy(String value, String what) {
+        switch (value.toLowerCase(Locale.ROOT)) {
+            case "none":
+            case "":
+                return ProxyProtocol.NONE;
+            case "v1":
+                return ProxyProtocol.V1;
+            case "v2":
+                return ProxyProtocol.V2;
+            default:
+                throw new IllegalArgumentException(what + ": proxy protocol '" + value + "' (expected: v1, v2 or none)");
+        }
+    }
+
+    private static int parse(String s, String value) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("TUNNEL: '" + value + "' (expected: a port 1-65535, got '" + s + "')");
+        }
+    }
+
+    private static int checkPort(int p, String what, String value) {
+        if (p < 1 || p > 65535) {
+            throw new IllegalArgumentException(what + ": '" + value + "' (expected: a port 1-65535, got " + p + ")");
+        }
+        return p;
     }
 
     /** {@code host:port}. */
@@ -99,42 +203,89 @@ public final class RelayClientCommand implements Callable<Integer> {
             if (colon <= 0 || colon == value.length() - 1) {
                 throw new IllegalArgumentException(what + ": '" + value + "' (expected: HOST:PORT)");
             }
-            return new HostPort(value.substring(0, colon), parsePort(value.substring(colon + 1), what, value));
+            try {
+                return new HostPort(value.substring(0, colon), checkPort(Integer.parseInt(value.substring(colon + 1)),
+                        what, value));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(what + ": '" + value + "' (expected: HOST:PORT)");
+            }
         }
     }
 
-    /** {@code [host:]port[@publicPort]}. */
-    record TunnelSpec(String host, int port, int publicPort) {
-        static TunnelSpec parse(String value) {
-            String local = value;
-            int publicPort = 0;
-            int at = value.indexOf('@');
-            if (at >= 0) {
-                local = value.substring(0, at);
-                publicPort = parsePort(value.substring(at + 1), "TUNNEL", value);
-            }
-            int colon = local.lastIndexOf(':');
-            if (colon < 0) {
-                return new TunnelSpec("localhost", parsePort(local, "TUNNEL", value), publicPort);
-            }
-            if (colon == 0) {
-                throw new IllegalArgumentException("TUNNEL: '" + value + "' (expected: PORT, HOST:PORT or ...@PUBLIC_PORT)");
-            }
-            return new TunnelSpec(local.substring(0, colon), parsePort(local.substring(colon + 1), "TUNNEL", value),
-                    publicPort);
-        }
-    }
+    /** What the CLI prints: text for people or JSON lines for scripts. */
+    static final class Output implements RelayListener {
+        private final PrintWriter out;
+        private final PrintWriter err;
+        private final boolean json;
+        private final boolean quiet;
 
-    private static int parsePort(String s, String what, String value) {
-        try {
-            int p = Integer.parseInt(s);
-            if (p >= 1 && p <= 65535) {
-                return p;
-            }
-        } catch (NumberFormatException e) {
-            // fall through to the message below
+        Output(PrintWriter out, PrintWriter err, boolean json, boolean quiet) {
+            this.out = out;
+            this.err = err;
+            this.json = json;
+            this.quiet = quiet;
         }
-        throw new IllegalArgumentException(what + ": '" + value + "' (expected: a port 1-65535, got '" + s + "')");
+
+        @Override
+        public void tunnelOpened(Tunnel t) {
+            print(true, t.publicAddress() + " -> " + t.options().target(),
+                    Json.object("event", "tunnel-opened", "publicAddress", t.publicAddress(),
+                            "target", t.options().target()));
+        }
+
+        @Override
+        public void tunnelClosed(Tunnel t, String reason) {
+            print(false, "tunnel " + t.publicAddress() + " -> " + t.options().target() + " closed: " + reason,
+                    Json.object("event", "tunnel-closed", "publicAddress", t.publicAddress(), "reason", reason));
+        }
+
+        @Override
+        public void disconnected(String reason, Duration retryIn) {
+            print(false, "disconnected from the relay server (" + reason + "); reconnecting in "
+                    + retryIn.toMillis() + " ms", Json.object("event", "disconnected", "reason", reason,
+                    "retryInMs", retryIn.toMillis()));
+        }
+
+        @Override
+        public void reconnected() {
+            print(false, "reconnected; reopening tunnels", Json.object("event", "reconnected"));
+        }
+
+        @Override
+        public void connectionClosed(ConnectionEvent e) {
+            String remote = e.remoteAddress().startsWith("/") ? e.remoteAddress().substring(1) : e.remoteAddress();
+            print(false, java.time.Instant.now() + " " + remote + " -> " + e.tunnel().options().target() + " "
+                            + e.bytesFromUser() + " B in, " + e.bytesToUser() + " B out, "
+                            + String.format(Locale.ROOT, "%.3f s", e.duration().toNanos() / 1e9)
+                            + (e.closeReason() == null ? "" : " (" + e.closeReason() + ")"),
+                    Json.object("event", "connection-closed", "time", java.time.Instant.now().toString(),
+                            "publicAddress", e.tunnel().publicAddress(), "remoteAddress", remote,
+                            "target", e.tunnel().options().target(), "bytesIn", e.bytesFromUser(),
+                            "bytesOut", e.bytesToUser(), "durationMs", e.duration().toMillis(),
+                            "closeReason", e.closeReason()));
+        }
+
+        void closed(String reason) {
+            print(false, "relay-client: closed: " + reason, Json.object("event", "closed", "reason", reason));
+        }
+
+        void error(String message) {
+            if (json) {
+                out.println(Json.object("event", "error", "message", message));
+                out.flush();
+            }
+            err.println("relay-client: " + message);
+            err.flush();
+        }
+
+        private synchronized void print(boolean essential, String text, String jsonLine) {
+            if (json) {
+                out.println(jsonLine);
+            } else if (essential || !quiet) {
+                out.println(text);
+            }
+            out.flush();
+        }
     }
 
     /** The version from the jar's manifest. */

@@ -86,6 +86,7 @@ public final class StreamEndpoint {
             throw new IllegalStateException("stream " + id + " already has a socket");
         }
         this.socket = socket;
+        socket.config().setRecvByteBufAllocator(new CreditLimitedRecvAllocator(this::sendCredit));
         if (closed) {
             socket.close();
             return;
@@ -210,6 +211,10 @@ public final class StreamEndpoint {
     }
 
     // ---- internals
+
+    private int sendCredit() {
+        return sendWindow == null ? 0 : sendWindow.available();
+    }
 
     private void written(int bytes) {
         int credit = receiveWindow.written(bytes);

@@ -70,16 +70,22 @@ public record RelayProperties(
     }
 
     /**
-     * The public side: the host advertised in tunnel addresses, the interface public ports bind to, and the range
-     * they are taken from ({@code low-high}; empty for any free port).
+     * The public side: the host advertised in tunnel addresses, the interface public ports bind to, the range they
+     * are taken from ({@code low-high}; empty for any free port), and how long a lost client's ports stay reserved
+     * for it to reconnect.
      */
     public record Public(
             @DefaultValue("localhost") @NotBlank String host,
             @DefaultValue("0.0.0.0") @NotBlank String bindAddress,
-            @DefaultValue("") String portRange) {
+            @DefaultValue("") String portRange,
+            @DefaultValue("30s") Duration reservationGrace) {
 
         public Public {
             PortRange.parse(portRange);
+            if (reservationGrace == null || reservationGrace.isNegative()) {
+                throw new IllegalArgumentException("relay.public.reservation-grace: " + reservationGrace
+                        + " (expected: >= 0)");
+            }
         }
 
         /** The configured range, or {@code null} for any free port. */

@@ -58,7 +58,7 @@ public final class ControlServer {
         this.registry = requireNonNull(registry, "registry");
         this.counters = requireNonNull(counters, "counters");
         RelayProperties.Public p = properties.publicPorts();
-        this.binder = new PublicPortBinder(p.host(), p.bindAddress(), p.range());
+        this.binder = new PublicPortBinder(p.host(), p.bindAddress(), p.range(), p.reservationGrace());
         this.authenticator = new ClientAuthenticator(properties.auth());
         this.sslContext = sslContext(properties.tls());
     }
@@ -145,6 +145,11 @@ public final class ControlServer {
         }
         shutdownGroups();
         log.info("relay control server stopped");
+    }
+
+    /** Public ports kept for clients that were lost, until they reconnect or the grace ends. */
+    public java.util.Set<Integer> reservedPorts() {
+        return binder.reservedPorts();
     }
 
     public ControlCounters counters() {

@@ -18,7 +18,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -85,13 +89,45 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             refuse(ctx, hello);
             return;
         }
+        String identity = identity(hello);
+        ClientSession previous = registry.sessionOf(identity).orElse(null);
+        if (previous != null) {
+            // The client noticed the loss of its connection before the server did. Retire the old session first,
+            // keeping its ports for this one, and hear nothing more from the new connection until that is done.
+            log.info("{} client {} reconnected; replacing its previous connection", ctx.channel(), previous.id());
+            ctx.channel().config().setAutoRead(false);
+            previous.replace().whenComplete((v, e) -> ctx.executor().execute(() -> {
+                if (ctx.channel().isActive()) {
+                    welcome(ctx, hello, identity);
+                    ctx.channel().config().setAutoRead(true);
+                }
+            }));
+            return;
+        }
+        welcome(ctx, hello, identity);
+    }
+
+    private void welcome(ChannelHandlerContext ctx, Hello hello, String identity) {
         StreamTable streams = new StreamTable(ctx.channel(), (int) config.streamWindow().toBytes());
         streams.peerMaxFrameLength(hello.maxFrameLength());
-        ClientSession session = new ClientSession(ctx.channel(), streams, registry, binder, hello.agent());
+        ClientSession session = new ClientSession(ctx.channel(), streams, registry, binder, hello.agent(), identity);
         ctx.pipeline().replace(this, CONTROL, new ServerControlHandler(session, counters));
         ctx.writeAndFlush(new Welcome(Frames.VERSION, session.id(), (int) config.maxFrameSize().toBytes(),
                 (int) config.heartbeatInterval().toMillis()));
         log.info("{} client {} connected ({})", ctx.channel(), session.id(), hello.agent());
+    }
+
+    /** Who the client is across reconnections: its token and its instance identity, hashed together. */
+    private static String identity(Hello hello) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(hello.token().getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            sha.update(hello.identity().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Answers a bad token only after the failure delay, so that guessing tokens is slow. */

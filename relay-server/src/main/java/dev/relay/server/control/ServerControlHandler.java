@@ -47,6 +47,7 @@ final class ServerControlHandler extends ChannelInboundHandlerAdapter {
         } else if (frame instanceof GoAway goAway) {
             log.info("{} client {} is going away: {} {}", ctx.channel(), session.id(), goAway.code(),
                     goAway.reason());
+            session.saidGoodbye();
             ctx.close();
         } else {
             ReferenceCountUtil.release(msg);

@@ -8,6 +8,7 @@ import dev.relay.protocol.TunnelOpened;
 import dev.relay.protocol.TunnelRefused;
 import dev.relay.protocol.stream.StreamTable;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import java.time.Instant;
 import java.util.List;
@@ -53,15 +54,23 @@ public final class ClientSession {
     private final TunnelRegistry registry;
     private final PublicPortBinder binder;
     private final String agent;
+    private final String identity;
     private final Instant connectedAt = Instant.now();
     private final Map<Integer, Tunnel> tunnels = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean open = true;
     private volatile String closeReason;
+    /** Whether the lost client's ports are kept for it: not after a goodbye, nor when an operator closed it. */
+    private volatile boolean reservePorts = true;
 
+    /**
+     * @param identity who the client is across reconnections (its token and instance identity, hashed): a lost
+     *                 client's ports are reserved for the same identity
+     */
     public ClientSession(Channel control, StreamTable streams, TunnelRegistry registry, PublicPortBinder binder,
-            String agent) {
+            String agent, String identity) {
         this.id = registry.nextClientId();
+        this.identity = identity;
         this.control = control;
         this.streams = streams;
         this.registry = registry;
@@ -86,15 +95,43 @@ public final class ClientSession {
         return new Info(id, remoteAddress(), agent, connectedAt, tunnels.keySet().stream().sorted().toList());
     }
 
-    /** Disconnects the client and closes all its tunnels, from any thread; completes once all is closed. */
+    /**
+     * Disconnects the client for good, as an operator does: tells it not to come back, closes all its tunnels and
+     * frees their ports at once. Safe from any thread; completes once all is closed.
+     */
     public CompletableFuture<Void> close(String reason) {
         control.eventLoop().execute(() -> {
             if (closeReason == null) {
                 closeReason = reason;
             }
+            reservePorts = false;
+            control.writeAndFlush(new GoAway(ErrorCode.CLOSED_BY_OPERATOR, reason))
+                    .addListener(ChannelFutureListener.CLOSE);
+        });
+        return closed;
+    }
+
+    /**
+     * A new connection of the same client replaces this one (it noticed the loss before the server did): close
+     * this one, keeping its ports for the newcomer. Safe from any thread; completes once its ports are released.
+     */
+    public CompletableFuture<Void> replace() {
+        control.eventLoop().execute(() -> {
+            if (closeReason == null) {
+                closeReason = "replaced by a new connection of the same client";
+            }
             control.close();
         });
         return closed;
+    }
+
+    /** The client said goodbye: its ports are freed at once. */
+    public void saidGoodbye() {
+        reservePorts = false;
+    }
+
+    String identity() {
+        return identity;
     }
 
     // ---- on the event loop
@@ -118,7 +155,7 @@ public final class ClientSession {
     /** Handles {@link OpenTunnel}: bind a public port and answer with its address or the reason it failed. */
     public void openTunnel(OpenTunnel request) {
         Tunnel tunnel = new Tunnel(registry.nextTunnelId(), this, request.target());
-        binder.bind(control.eventLoop(), request.requestedPort(), tunnel::accept).whenComplete((listener, error) -> {
+        binder.bind(control.eventLoop(), request.requestedPort(), identity, tunnel::accept).whenComplete((listener, error) -> {
             if (error != null) {
                 log.info("client {}: tunnel to {} refused: {}", id, request.target(), error.getMessage());
                 send(new TunnelRefused(request.requestId(), error.getMessage()));
@@ -160,6 +197,9 @@ public final class ClientSession {
         String why = closeReason != null ? closeReason : reason;
         List<Tunnel> all = List.copyOf(tunnels.values());
         for (Tunnel t : all) {
+            if (reservePorts && t.publicPort() > 0) {
+                binder.reserve(t.publicPort(), identity);
+            }
             t.close(why, false);
         }
         streams.closeAll(why);

@@ -12,6 +12,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,15 +25,57 @@ import java.util.function.Consumer;
  * Each listener and every user channel it accepts run on the owning client's event loop.
  */
 public final class PublicPortBinder {
+    private static final int ANY_PORT_ATTEMPTS = 10;
+
     private final String publicHost;
     private final String bindAddress;
     private final PortRange range;
     private final Set<Integer> inUse = ConcurrentHashMap.newKeySet();
+    private final Map<Integer, Reservation> reservations = new ConcurrentHashMap<>();
+    private final Duration grace;
+
+    /** A lost client's port, kept for the same client identity until it expires. */
+    private record Reservation(String owner, long expiresAtNanos) {
+        boolean expired() {
+            return System.nanoTime() - expiresAtNanos > 0;
+        }
+    }
 
     public PublicPortBinder(String publicHost, String bindAddress, PortRange range) {
+        this(publicHost, bindAddress, range, Duration.ZERO);
+    }
+
+    /** @param grace how long a lost client's ports stay reserved for it ({@code relay.public.reservation-grace}) */
+    public PublicPortBinder(String publicHost, String bindAddress, PortRange range, Duration grace) {
         this.publicHost = requireNonNull(publicHost, "publicHost");
         this.bindAddress = requireNonNull(bindAddress, "bindAddress");
         this.range = range;
+        this.grace = requireNonNull(grace, "grace");
+    }
+
+    /** Keeps {@code port} for {@code owner} during the grace period. */
+    void reserve(int port, String owner) {
+        if (!grace.isZero()) {
+            reservations.put(port, new Reservation(owner, System.nanoTime() + grace.toNanos()));
+        }
+    }
+
+    /** Ports reserved now, for the admin API and tests. */
+    public Set<Integer> reservedPorts() {
+        reservations.entrySet().removeIf(e -> e.getValue().expired());
+        return Set.copyOf(reservations.keySet());
+    }
+
+    private boolean reservedForAnother(int port, String owner) {
+        Reservation r = reservations.get(port);
+        if (r == null) {
+            return false;
+        }
+        if (r.expired()) {
+            reservations.remove(port, r);
+            return false;
+        }
+        return !r.owner().equals(owner);
     }
 
     public String publicHost() {
@@ -42,7 +86,7 @@ public final class PublicPortBinder {
      * Binds a listener on {@code loop}. Completes on {@code loop} with the bound channel, or exceptionally with a
      * message fit to send to the client.
      */
-    CompletableFuture<Channel> bind(EventLoop loop, int requestedPort, Consumer<SocketChannel> acceptor) {
+    CompletableFuture<Channel> bind(EventLoop loop, int requestedPort, String owner, Consumer<SocketChannel> acceptor) {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loop, loop)
                 .channel(NioServerSocketChannel.class)
@@ -63,8 +107,14 @@ public final class PublicPortBinder {
                         + " is outside the public port range " + range));
                 return result;
             }
+            if (reservedForAnother(requestedPort, owner)) {
+                result.completeExceptionally(new IllegalStateException("port " + requestedPort
+                        + " is reserved for a client that was disconnected (up to " + grace.toSeconds() + "s)"));
+                return result;
+            }
             bootstrap.bind(bindAddress, requestedPort).addListener((ChannelFuture f) -> {
                 if (f.isSuccess()) {
+                    reservations.remove(requestedPort);
                     result.complete(track(f.channel()));
                 } else {
                     result.completeExceptionally(new IllegalStateException("port " + requestedPort
@@ -74,23 +124,36 @@ public final class PublicPortBinder {
             return result;
         }
         if (range == null) {
-            bootstrap.bind(bindAddress, 0).addListener((ChannelFuture f) -> {
-                if (f.isSuccess()) {
-                    result.complete(track(f.channel()));
-                } else {
-                    result.completeExceptionally(new IllegalStateException("no public port could be bound: "
-                            + f.cause().getMessage()));
-                }
-            });
+            tryAnyPort(bootstrap, owner, 0, result);
             return result;
         }
         int start = ThreadLocalRandom.current().nextInt(range.size());
-        tryRange(bootstrap, start, 0, result);
+        tryRange(bootstrap, owner, start, 0, result);
         return result;
     }
 
-    private void tryRange(ServerBootstrap bootstrap, int start, int attempt, CompletableFuture<Channel> result) {
-        while (attempt < range.size() && inUse.contains(portAt(start, attempt))) {
+    /** Any free port, but not one reserved for another client (the system may hand one out again). */
+    private void tryAnyPort(ServerBootstrap bootstrap, String owner, int attempt, CompletableFuture<Channel> result) {
+        bootstrap.bind(bindAddress, 0).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                result.completeExceptionally(new IllegalStateException("no public port could be bound: "
+                        + f.cause().getMessage()));
+                return;
+            }
+            int port = ((InetSocketAddress) f.channel().localAddress()).getPort();
+            if (reservedForAnother(port, owner) && attempt < ANY_PORT_ATTEMPTS) {
+                f.channel().close();
+                tryAnyPort(bootstrap, owner, attempt + 1, result);
+                return;
+            }
+            result.complete(track(f.channel()));
+        });
+    }
+
+    private void tryRange(ServerBootstrap bootstrap, String owner, int start, int attempt,
+            CompletableFuture<Channel> result) {
+        while (attempt < range.size() && (inUse.contains(portAt(start, attempt))
+                || reservedForAnother(portAt(start, attempt), owner))) {
             attempt++;
         }
         if (attempt >= range.size()) {
@@ -102,7 +165,7 @@ public final class PublicPortBinder {
             if (f.isSuccess()) {
                 result.complete(track(f.channel()));
             } else {
-                tryRange(bootstrap, start, next, result);
+                tryRange(bootstrap, owner, start, next, result);
             }
         });
     }

@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +26,10 @@ public final class TunnelRegistry {
     private final AtomicLong connectionsRefused = new AtomicLong();
     private final AtomicLong bytesIn = new AtomicLong();
     private final AtomicLong bytesOut = new AtomicLong();
+    // Highest totals reported so far: see bytesIn().
+    private final AtomicLong bytesInReported = new AtomicLong();
+    private final AtomicLong bytesOutReported = new AtomicLong();
+    private final ConcurrentMap<Long, CompletableFuture<Void>> connectionRemovals = new ConcurrentHashMap<>();
 
     String nextClientId() {
         return "c" + clientIds.incrementAndGet();
@@ -64,6 +69,10 @@ public final class TunnelRegistry {
         if (connections.remove(connection.id(), connection)) {
             bytesIn.addAndGet(connection.bytesIn());
             bytesOut.addAndGet(connection.bytesOut());
+            CompletableFuture<Void> removal = connectionRemovals.remove(connection.id());
+            if (removal != null) {
+                removal.complete(null);
+            }
         }
     }
 
@@ -98,14 +107,35 @@ public final class TunnelRegistry {
         return connectionsRefused.get();
     }
 
-    /** Bytes received from users, over closed and open connections. */
+    /**
+     * Bytes received from users, over closed and open connections. Never decreases: a connection that leaves the
+     * map between reading the closed total and summing the open ones would otherwise be missed for one read, and a
+     * Prometheus counter that dips looks like a restart.
+     */
     public long bytesIn() {
-        return bytesIn.get() + connections.values().stream().mapToLong(UserConnection::bytesIn).sum();
+        long total = bytesIn.get() + connections.values().stream().mapToLong(UserConnection::bytesIn).sum();
+        return bytesInReported.accumulateAndGet(total, Math::max);
     }
 
-    /** Bytes sent to users, over closed and open connections. */
+    /** Bytes sent to users, over closed and open connections. Never decreases (see {@link #bytesIn()}). */
     public long bytesOut() {
-        return bytesOut.get() + connections.values().stream().mapToLong(UserConnection::bytesOut).sum();
+        long total = bytesOut.get() + connections.values().stream().mapToLong(UserConnection::bytesOut).sum();
+        return bytesOutReported.accumulateAndGet(total, Math::max);
+    }
+
+    /**
+     * A future that completes once user connection {@code id} has left the registry (at once if it is not in it),
+     * for the admin API to answer a close only when it is done.
+     */
+    public CompletableFuture<Void> whenConnectionRemoved(long id) {
+        CompletableFuture<Void> removal = connectionRemovals.computeIfAbsent(id, k -> new CompletableFuture<>());
+        // remove() takes the connection out of the map before it looks for a waiter: if it is gone now, remove()
+        // may have looked before we registered, so complete here.
+        if (!connections.containsKey(id)) {
+            connectionRemovals.remove(id, removal);
+            removal.complete(null);
+        }
+        return removal;
     }
 
     public List<ClientSession.Info> clients() {
@@ -130,6 +160,11 @@ public final class TunnelRegistry {
 
     public Optional<ClientSession> client(String id) {
         return Optional.ofNullable(clients.get(id));
+    }
+
+    /** The live session of the client with this identity, if any. */
+    public Optional<ClientSession> sessionOf(String identity) {
+        return clients.values().stream().filter(c -> c.identity().equals(identity) && c.isOpen()).findFirst();
     }
 
     /** Live sessions, for the server to close them all at shutdown. */

@@ -140,7 +140,7 @@ class FaultTest {
     @Test
     void wrongProtocolVersionClosesOnlyThatConnection() throws IOException {
         assertProtocolError(c -> sendFrame(c, new Hello(Frames.VERSION + 1, "", Frames.DEFAULT_MAX_FRAME_LENGTH,
-                "future")), ErrorCode.UNSUPPORTED_VERSION);
+                "future", "future-1")), ErrorCode.UNSUPPORTED_VERSION);
     }
 
     private void assertProtocolError(Consumer<RawControlClient> attack, ErrorCode expected) throws IOException {

@@ -54,7 +54,7 @@ final class RawControlClient implements AutoCloseable {
     }
 
     void handshake() throws IOException {
-        send(new Hello(Frames.VERSION, TestServer.TOKEN, Frames.DEFAULT_MAX_FRAME_LENGTH, "raw-test"));
+        send(new Hello(Frames.VERSION, TestServer.TOKEN, Frames.DEFAULT_MAX_FRAME_LENGTH, "raw-test", "raw-" + System.nanoTime()));
         expect(Welcome.class);
     }
 

@@ -33,7 +33,7 @@ final class TestServer implements AutoCloseable {
     static final String TOKEN = "test-token";
 
     RelayClient client() {
-        return RelayClient.builder().server("127.0.0.1", port()).token(TOKEN).connect();
+        return RelayClient.builder().server("127.0.0.1", port()).token(TOKEN).reconnect(false).connect();
     }
 
     @Override
@@ -51,6 +51,8 @@ final class TestServer implements AutoCloseable {
         private RelayProperties.Tls tls = new RelayProperties.Tls(null, null);
         private Duration authFailureDelay = Duration.ofMillis(200);
         private Duration drainTimeout = Duration.ofSeconds(5);
+        private Duration reservationGrace = Duration.ofSeconds(30);
+        private int controlPort;
 
         Builder handshakeTimeout(Duration d) {
             handshakeTimeout = d;
@@ -78,6 +80,16 @@ final class TestServer implements AutoCloseable {
             return this;
         }
 
+        Builder controlPort(int port) {
+            controlPort = port;
+            return this;
+        }
+
+        Builder reservationGrace(Duration d) {
+            reservationGrace = d;
+            return this;
+        }
+
         Builder drainTimeout(Duration d) {
             drainTimeout = d;
             return this;
@@ -85,9 +97,9 @@ final class TestServer implements AutoCloseable {
 
         TestServer start() {
             return new TestServer(new RelayProperties(
-                    new RelayProperties.Control(0, "127.0.0.1", handshakeTimeout, heartbeatInterval, heartbeatTimeout,
+                    new RelayProperties.Control(controlPort, "127.0.0.1", handshakeTimeout, heartbeatInterval, heartbeatTimeout,
                             maxFrame, window),
-                    new RelayProperties.Public("localhost", "127.0.0.1", portRange),
+                    new RelayProperties.Public("localhost", "127.0.0.1", portRange, reservationGrace),
                     new RelayProperties.Auth(RelayProperties.Auth.Mode.TOKEN, java.util.List.of(TOKEN), null,
                             authFailureDelay),
                     tls,
