@@ -18,6 +18,8 @@ public enum ErrorCode {
     SHUTDOWN(6),
     /** An operator disconnected the client; it should not reconnect on its own. */
     CLOSED_BY_OPERATOR(7),
+    /** The server is at a limit (clients, handshakes); trying again later may work. */
+    OVERLOADED(8),
     /** A code this version does not know. */
     UNKNOWN(-1);
 

@@ -25,6 +25,16 @@ import io.netty.channel.socket.SocketChannel;
  * so this side never holds more than the window it advertised for the stream.
  */
 public final class StreamEndpoint {
+    /** Which side ended the stream first. */
+    public enum Ending {
+        /** The socket: end of input, or an abrupt close. */
+        SOCKET,
+        /** The peer: a half-close or a reset over the control connection. */
+        PEER,
+        /** This side: {@link #reset(String, boolean)} called by the application. */
+        LOCAL
+    }
+
     private final int id;
     private final StreamTable table;
     private final ReceiveWindow receiveWindow;
@@ -40,6 +50,7 @@ public final class StreamEndpoint {
     private volatile long bytesFromSocket;
     private volatile long bytesToSocket;
     private String closeReason;
+    private volatile Ending ending;
 
     StreamEndpoint(int id, StreamTable table, int receiveWindow) {
         this.id = id;
@@ -78,6 +89,11 @@ public final class StreamEndpoint {
     /** Why the stream ended, once it has; {@code null} while it is open or when it ended normally. */
     public String closeReason() {
         return closeReason;
+    }
+
+    /** Which side ended the stream first, or {@code null} while neither has. */
+    public Ending ending() {
+        return ending;
     }
 
     /** Binds the socket to this stream. The socket must be registered on the control channel's event loop. */
@@ -130,12 +146,14 @@ public final class StreamEndpoint {
     }
 
     void onSocketInputShutdown() {
+        endedBy(Ending.SOCKET);
         socketInputDone = true;
         drain();
     }
 
     void onSocketClosed() {
         if (!closed) {
+            endedBy(Ending.SOCKET);
             reset("connection closed", true);
         }
     }
@@ -180,12 +198,14 @@ public final class StreamEndpoint {
             throw new ProtocolException("stream " + id + ": half-closed twice");
         }
         peerHalfClosed = true;
+        endedBy(Ending.PEER);
         if (socket != null && !closed) {
             shutdownSocketOutput();
         }
     }
 
     void onPeerReset(String reason) {
+        endedBy(Ending.PEER);
         reset(reason, false);
     }
 
@@ -198,6 +218,7 @@ public final class StreamEndpoint {
         if (closed) {
             return;
         }
+        endedBy(Ending.LOCAL);
         closed = true;
         closeReason = reason;
         releasePending();
@@ -211,6 +232,12 @@ public final class StreamEndpoint {
     }
 
     // ---- internals
+
+    private void endedBy(Ending side) {
+        if (ending == null) {
+            ending = side;
+        }
+    }
 
     private int sendCredit() {
         return sendWindow == null ? 0 : sendWindow.available();

@@ -28,9 +28,13 @@ public record RelayProperties(
         @Valid @DefaultValue @Name("public") Public publicPorts,
         @Valid @DefaultValue Auth auth,
         @Valid @DefaultValue Tls tls,
-        @Valid @DefaultValue Shutdown shutdown) {
+        @Valid @DefaultValue Shutdown shutdown,
+        @Valid @DefaultValue Limits limits,
+        @Valid @DefaultValue Access access) {
 
     public RelayProperties {
+        requireNonNull(limits, "limits");
+        requireNonNull(access, "access");
         requireNonNull(shutdown, "shutdown");
         requireNonNull(control, "control");
         requireNonNull(publicPorts, "publicPorts");
@@ -156,6 +160,44 @@ public record RelayProperties(
             if (drainTimeout == null || drainTimeout.isNegative()) {
                 throw new IllegalArgumentException("relay.shutdown.drain-timeout: " + drainTimeout
                         + " (expected: >= 0)");
+            }
+        }
+    }
+
+    /**
+     * Bounds on every resource a client or a user can take. Over a limit a user connection is closed at once and
+     * counted by reason; a client gets a refusal it prints.
+     */
+    public record Limits(
+            @DefaultValue("1000") @Min(1) int maxClients,
+            @DefaultValue("20") @Min(1) int maxTunnelsPerClient,
+            @DefaultValue("20000") @Min(1) int maxConnections,
+            @DefaultValue("10000") @Min(1) int maxConnectionsPerTunnel,
+            @DefaultValue("1000") @Min(1) int maxConnectionsPerIp,
+            @DefaultValue("200") @Min(1) int connectRatePerIp,
+            @DefaultValue("64") @Min(1) int maxPendingHandshakes) {
+    }
+
+    /**
+     * Which source addresses may connect to public ports: CIDR blocks, IPv4 or IPv6 ({@code 10.0.0.0/8},
+     * {@code 2001:db8::/32}, or one address). Deny wins over allow; an empty allow list allows everyone not denied.
+     */
+    public record Access(@DefaultValue List<String> allow, @DefaultValue List<String> deny) {
+        public Access {
+            allow = allow == null ? List.of() : List.copyOf(allow);
+            deny = deny == null ? List.of() : List.copyOf(deny);
+            checkCidrs("relay.access.allow", allow);
+            checkCidrs("relay.access.deny", deny);
+        }
+
+        private static void checkCidrs(String name, List<String> cidrs) {
+            for (String c : cidrs) {
+                try {
+                    new org.springframework.security.web.util.matcher.IpAddressMatcher(c.trim());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(name + ": '" + c + "' (expected: an IP address or CIDR block,"
+                            + " e.g. 10.0.0.0/8 or 2001:db8::/32)", e);
+                }
             }
         }
     }

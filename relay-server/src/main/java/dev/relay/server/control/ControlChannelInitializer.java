@@ -19,11 +19,17 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.channel.ChannelOption;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.concurrent.TimeUnit;
 
 /** Builds a control connection's pipeline: idle detection, framing, codec, heartbeats, then the handshake. */
 final class ControlChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private static final Logger log = LoggerFactory.getLogger(ControlChannelInitializer.class);
+
     private final RelayProperties.Control config;
     private final TunnelRegistry registry;
     private final PublicPortBinder binder;
@@ -32,10 +38,14 @@ final class ControlChannelInitializer extends ChannelInitializer<SocketChannel> 
     private final Duration authFailureDelay;
     private final ControlCounters counters;
     private final SslContext sslContext;
+    private final RelayProperties.Limits limits;
+    /** Connections that have not completed their handshake: an unauthenticated stranger may hold only so many. */
+    private final AtomicInteger handshaking = new AtomicInteger();
 
     ControlChannelInitializer(RelayProperties.Control config, TunnelRegistry registry, PublicPortBinder binder,
             ChannelGroup controlChannels, ClientAuthenticator authenticator, Duration authFailureDelay,
-            ControlCounters counters, SslContext sslContext) {
+            ControlCounters counters, SslContext sslContext, RelayProperties.Limits limits) {
+        this.limits = limits;
         this.config = config;
         this.registry = registry;
         this.binder = binder;
@@ -48,6 +58,15 @@ final class ControlChannelInitializer extends ChannelInitializer<SocketChannel> 
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        if (handshaking.incrementAndGet() > limits.maxPendingHandshakes()) {
+            handshaking.decrementAndGet();
+            counters.handshakeRefused();
+            log.warn("{} refused: {} connections already in handshake (relay.limits.max-pending-handshakes)", ch,
+                    limits.maxPendingHandshakes());
+            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            ch.close();
+            return;
+        }
         controlChannels.add(ch);
         int maxFrame = (int) config.maxFrameSize().toBytes();
         if (sslContext != null) {
@@ -61,6 +80,6 @@ final class ControlChannelInitializer extends ChannelInitializer<SocketChannel> 
                 .addLast(FRAME_ENCODER, FrameEncoder.INSTANCE)
                 .addLast(HEARTBEAT, new HeartbeatHandler())
                 .addLast(HANDSHAKE, new HandshakeHandler(config, registry, binder, authenticator, authFailureDelay,
-                        counters));
+                        counters, handshaking, limits.maxClients()));
     }
 }

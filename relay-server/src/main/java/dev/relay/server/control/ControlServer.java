@@ -97,7 +97,7 @@ public final class ControlServer {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new ControlChannelInitializer(c, registry, binder, controlChannels,
-                        authenticator, properties.auth().failureDelay(), counters, sslContext));
+                        authenticator, properties.auth().failureDelay(), counters, sslContext, properties.limits()));
         try {
             listener = bootstrap.bind(c.bindAddress(), c.port()).syncUninterruptibly().channel();
         } catch (Exception e) {
@@ -123,6 +123,7 @@ public final class ControlServer {
         running = false;
         listener.close().syncUninterruptibly();
         List<ClientSession> sessions = List.copyOf(registry.sessions());
+        sessions.forEach(ClientSession::shuttingDown);
         sessions.forEach(ClientSession::drain);
         Duration drain = properties.shutdown().drainTimeout();
         long deadline = System.nanoTime() + drain.toNanos();

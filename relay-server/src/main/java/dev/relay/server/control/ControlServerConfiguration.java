@@ -1,6 +1,8 @@
 package dev.relay.server.control;
 
 import dev.relay.server.config.RelayProperties;
+import dev.relay.server.tunnel.AdmissionControl;
+import dev.relay.server.tunnel.AuditLog;
 import dev.relay.server.tunnel.TunnelRegistry;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -11,8 +13,10 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 public class ControlServerConfiguration {
     @Bean
-    TunnelRegistry tunnelRegistry() {
-        return new TunnelRegistry();
+    TunnelRegistry tunnelRegistry(RelayProperties properties) {
+        TunnelRegistry registry = new TunnelRegistry(new AdmissionControl(properties.limits(), properties.access()));
+        registry.addListener(new AuditLog());
+        return registry;
     }
 
     @Bean

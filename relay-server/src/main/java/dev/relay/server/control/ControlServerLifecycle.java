@@ -48,7 +48,8 @@ public class ControlServerLifecycle implements SmartLifecycle {
 
     @Override
     public int getPhase() {
-        // Stop before the web server's graceful shutdown phase, start after it.
-        return SmartLifecycle.DEFAULT_PHASE - 2048;
+        // Start after the web server and stop before it (and before its graceful shutdown), so that the admin API
+        // and the readiness probe answer while the control server drains.
+        return SmartLifecycle.DEFAULT_PHASE - 512;
     }
 }

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,11 +43,17 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final ClientAuthenticator authenticator;
     private final Duration authFailureDelay;
     private final ControlCounters counters;
+    private final AtomicInteger handshaking;
+    private final int maxClients;
     private ScheduledFuture<?> timeout;
     private boolean refused;
+    private boolean counted = true;
 
     HandshakeHandler(RelayProperties.Control config, TunnelRegistry registry, PublicPortBinder binder,
-            ClientAuthenticator authenticator, Duration authFailureDelay, ControlCounters counters) {
+            ClientAuthenticator authenticator, Duration authFailureDelay, ControlCounters counters,
+            AtomicInteger handshaking, int maxClients) {
+        this.handshaking = handshaking;
+        this.maxClients = maxClients;
         this.config = config;
         this.registry = registry;
         this.binder = binder;
@@ -69,6 +76,10 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         timeout.cancel(false);
+        if (counted) {
+            counted = false;
+            handshaking.decrementAndGet();
+        }
     }
 
     @Override
@@ -108,6 +119,14 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void welcome(ChannelHandlerContext ctx, Hello hello, String identity) {
+        if (registry.clientCount() >= maxClients) {
+            refused = true;
+            counters.clientRefused();
+            log.warn("{} client refused: {} clients connected (relay.limits.max-clients)", ctx.channel(), maxClients);
+            ctx.writeAndFlush(new GoAway(ErrorCode.OVERLOADED, "the server has reached its limit of " + maxClients
+                    + " clients (relay.limits.max-clients)")).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         StreamTable streams = new StreamTable(ctx.channel(), (int) config.streamWindow().toBytes());
         streams.peerMaxFrameLength(hello.maxFrameLength());
         ClientSession session = new ClientSession(ctx.channel(), streams, registry, binder, hello.agent(), identity);

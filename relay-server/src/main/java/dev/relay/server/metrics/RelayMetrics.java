@@ -3,12 +3,17 @@ package dev.relay.server.metrics;
 import static java.util.Objects.requireNonNull;
 
 import dev.relay.server.control.ControlCounters;
+import dev.relay.server.tunnel.RefusalReason;
+import dev.relay.server.tunnel.RegistryListener;
 import dev.relay.server.tunnel.TunnelRegistry;
+import dev.relay.server.tunnel.UserConnection;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
 import java.util.function.ToDoubleFunction;
 import org.springframework.stereotype.Component;
 
@@ -17,9 +22,11 @@ import org.springframework.stereotype.Component;
  * counter targets weakly; the registry is a singleton bean, so it stays reachable for as long as the meters do.
  * In Prometheus: {@code relay_clients_connected}, {@code relay_tunnels_active}, {@code relay_connections_active},
  * {@code relay_tunnels_opened_total}, {@code relay_connections_accepted_total},
- * {@code relay_connections_refused_total}, {@code relay_data_received_bytes_total},
+ * {@code relay_connections_refused_total{reason=...}}, {@code relay_connection_duration_seconds} (a histogram),
+ * {@code relay_data_received_bytes_total},
  * {@code relay_data_sent_bytes_total}, and {@code relay_errors_total{cause=...}} for control connections refused or
- * dropped ({@code authentication}, {@code protocol}, {@code handshake-timeout}).
+ * dropped ({@code authentication}, {@code protocol}, {@code handshake-timeout}, {@code handshake-limit},
+ * {@code client-limit}).
  */
 @Component
 public class RelayMetrics implements MeterBinder {
@@ -48,9 +55,24 @@ public class RelayMetrics implements MeterBinder {
         FunctionCounter.builder("relay.connections.accepted", registry, TunnelRegistry::connectionsAccepted)
                 .description("User connections accepted since start")
                 .register(meters);
-        FunctionCounter.builder("relay.connections.refused", registry, TunnelRegistry::connectionsRefused)
-                .description("User connections refused because their tunnel was closing")
+        for (RefusalReason reason : RefusalReason.values()) {
+            FunctionCounter.builder("relay.connections.refused", registry, r -> r.connectionsRefused(reason))
+                    .description("User connections closed at once on arrival, by reason")
+                    .tag("reason", reason.tag())
+                    .register(meters);
+        }
+        Timer duration = Timer.builder("relay.connection.duration")
+                .description("How long user connections lasted")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofHours(2))
                 .register(meters);
+        registry.addListener(new RegistryListener() {
+            @Override
+            public void connectionClosed(UserConnection.Closed connection) {
+                duration.record(connection.duration());
+            }
+        });
         FunctionCounter.builder("relay.data.received", registry, TunnelRegistry::bytesIn)
                 .description("Bytes received from users")
                 .baseUnit(BaseUnits.BYTES)
@@ -62,6 +84,8 @@ public class RelayMetrics implements MeterBinder {
         error(meters, "authentication", ControlCounters::authenticationFailures);
         error(meters, "protocol", ControlCounters::protocolErrors);
         error(meters, "handshake-timeout", ControlCounters::handshakeTimeouts);
+        error(meters, "handshake-limit", ControlCounters::handshakesRefused);
+        error(meters, "client-limit", ControlCounters::clientsRefused);
     }
 
     private void error(MeterRegistry meters, String cause, ToDoubleFunction<ControlCounters> count) {

@@ -62,6 +62,7 @@ public final class ClientSession {
     private volatile String closeReason;
     /** Whether the lost client's ports are kept for it: not after a goodbye, nor when an operator closed it. */
     private volatile boolean reservePorts = true;
+    private volatile boolean shuttingDown;
 
     /**
      * @param identity who the client is across reconnections (its token and instance identity, hashed): a lost
@@ -77,6 +78,7 @@ public final class ClientSession {
         this.binder = binder;
         this.agent = agent;
         registry.add(this);
+        registry.clientConnected(this);
     }
 
     public String id() {
@@ -125,6 +127,15 @@ public final class ClientSession {
         return closed;
     }
 
+    /** The server is stopping: what closes now closes for that reason. */
+    public void shuttingDown() {
+        shuttingDown = true;
+    }
+
+    Instant connectedAt() {
+        return connectedAt;
+    }
+
     /** The client said goodbye: its ports are freed at once. */
     public void saidGoodbye() {
         reservePorts = false;
@@ -154,6 +165,12 @@ public final class ClientSession {
 
     /** Handles {@link OpenTunnel}: bind a public port and answer with its address or the reason it failed. */
     public void openTunnel(OpenTunnel request) {
+        int max = registry.admission().limits().maxTunnelsPerClient();
+        if (tunnels.size() >= max) {
+            send(new TunnelRefused(request.requestId(), "this client already has " + tunnels.size()
+                    + " tunnels (relay.limits.max-tunnels-per-client=" + max + ")"));
+            return;
+        }
         Tunnel tunnel = new Tunnel(registry.nextTunnelId(), this, request.target());
         binder.bind(control.eventLoop(), request.requestedPort(), identity, tunnel::accept).whenComplete((listener, error) -> {
             if (error != null) {
@@ -169,6 +186,7 @@ public final class ClientSession {
             tunnel.bound(listener, binder.publicHost());
             tunnels.put(tunnel.id(), tunnel);
             registry.add(tunnel);
+            registry.tunnelOpened(tunnel);
             log.info("client {}: tunnel {} open at {} -> {}", id, tunnel.id(), tunnel.publicAddress(),
                     request.target());
             send(new TunnelOpened(request.requestId(), tunnel.id(), tunnel.publicPort(), tunnel.publicAddress()));
@@ -179,7 +197,7 @@ public final class ClientSession {
     public void closeTunnel(int tunnelId, String reason) {
         Tunnel tunnel = tunnels.get(tunnelId);
         if (tunnel != null) {
-            tunnel.close("closed by the client: " + reason, false);
+            tunnel.close("closed by the client: " + reason, "tunnel-closed", false);
         }
     }
 
@@ -196,14 +214,16 @@ public final class ClientSession {
         open = false;
         String why = closeReason != null ? closeReason : reason;
         List<Tunnel> all = List.copyOf(tunnels.values());
+        String cause = shuttingDown ? "server-shutdown" : "client-gone";
         for (Tunnel t : all) {
             if (reservePorts && t.publicPort() > 0) {
                 binder.reserve(t.publicPort(), identity);
             }
-            t.close(why, false);
+            t.close(why, cause, false);
         }
         streams.closeAll(why);
         registry.remove(this);
+        registry.clientDisconnected(this, why);
         log.info("client {} ({}) disconnected: {}", id, remoteAddress(), why);
         CompletableFuture.allOf(all.stream().map(Tunnel::closeFuture).toArray(CompletableFuture[]::new))
                 .whenComplete((v, e) -> closed.complete(null));

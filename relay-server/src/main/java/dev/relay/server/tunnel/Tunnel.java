@@ -6,6 +6,7 @@ import dev.relay.protocol.stream.StreamEndpoint;
 import dev.relay.protocol.stream.StreamSocketHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
@@ -98,7 +99,7 @@ public final class Tunnel {
     /** Closes the tunnel from any thread, telling the client why; the future completes once it is CLOSED. */
     public CompletableFuture<Void> close(String reason) {
         EventLoop loop = session.eventLoop();
-        loop.execute(() -> close(reason, true));
+        loop.execute(() -> close(reason, "admin", true));
         return closed;
     }
 
@@ -122,9 +123,17 @@ public final class Tunnel {
     void accept(SocketChannel user) {
         assert session.eventLoop().inEventLoop();
         if (state != State.OPEN || !session.isOpen()) {
-            session.registry().refused();
-            log.debug("tunnel {} is {}, refusing {}", id, state, user.remoteAddress());
-            user.close();
+            refuse(user, RefusalReason.TUNNEL_CLOSED);
+            return;
+        }
+        AdmissionControl admission = session.registry().admission();
+        if (connections.size() >= admission.limits().maxConnectionsPerTunnel()) {
+            refuse(user, RefusalReason.TUNNEL_LIMIT);
+            return;
+        }
+        RefusalReason refusal = admission.admit(user.remoteAddress().getAddress());
+        if (refusal != null) {
+            refuse(user, refusal);
             return;
         }
         String remote = String.valueOf(user.remoteAddress());
@@ -143,11 +152,20 @@ public final class Tunnel {
         session.send(new StreamOpen(streamId, id, stream.receiveWindow(), remote));
     }
 
+    private void refuse(SocketChannel user, RefusalReason reason) {
+        log.debug("tunnel {} refuses {}: {}", id, user.remoteAddress(), reason.tag());
+        session.registry().refused(id, session.id(), String.valueOf(user.remoteAddress()), reason);
+        // A reset, not a FIN: the user learns at once, and no TIME_WAIT is left here by an attacker's connects.
+        user.config().setOption(ChannelOption.SO_LINGER, 0);
+        user.close();
+    }
+
     private void removed(UserConnection connection) {
         if (connections.remove(connection.id()) != null) {
             closedBytesIn += connection.bytesIn();
             closedBytesOut += connection.bytesOut();
             activeConnections = connections.size();
+            session.registry().admission().release(connection.sourceAddress());
         }
         session.registry().remove(connection);
     }
@@ -157,7 +175,7 @@ public final class Tunnel {
      *
      * @param notifyClient whether to send {@link CloseTunnel} (not when the client asked, nor when it is gone)
      */
-    void close(String reason, boolean notifyClient) {
+    void close(String reason, String cause, boolean notifyClient) {
         assert session.eventLoop().inEventLoop();
         if (state != State.OPEN) {
             return;
@@ -170,13 +188,14 @@ public final class Tunnel {
         }
         for (UserConnection c : List.copyOf(connections.values())) {
             closing.add(c.channel().closeFuture());
-            c.closeNow(reason);
+            c.closeNow(reason, cause);
         }
         session.tunnelClosed(this);
         if (notifyClient && session.isOpen()) {
             session.send(new CloseTunnel(id, reason));
         }
         log.info("tunnel {} ({}) of client {} closed: {}", id, publicAddress, session.id(), reason);
+        session.registry().tunnelClosed(this, reason);
         CompletableFuture.allOf(closing.stream().map(Tunnel::toCompletable).toArray(CompletableFuture[]::new))
                 .whenComplete((v, e) -> {
                     state = State.CLOSED;

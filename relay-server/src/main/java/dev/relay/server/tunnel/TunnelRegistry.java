@@ -1,6 +1,12 @@
 package dev.relay.server.tunnel;
 
+import dev.relay.server.config.RelayProperties;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -15,6 +21,35 @@ import java.util.concurrent.atomic.AtomicLong;
  * client's event loop); the admin API and metrics read immutable snapshots from it and ask it to close entries.
  */
 public final class TunnelRegistry {
+    private final AdmissionControl admission;
+    private final List<RegistryListener> listeners = new CopyOnWriteArrayList<>();
+    private final Map<RefusalReason, AtomicLong> refusals = new EnumMap<>(RefusalReason.class);
+
+    /** A registry with default limits and no access lists. */
+    public TunnelRegistry() {
+        this(new AdmissionControl(defaultLimits(), new RelayProperties.Access(List.of(), List.of())));
+    }
+
+    public TunnelRegistry(AdmissionControl admission) {
+        this.admission = admission;
+        for (RefusalReason r : RefusalReason.values()) {
+            refusals.put(r, new AtomicLong());
+        }
+    }
+
+    private static RelayProperties.Limits defaultLimits() {
+        return new RelayProperties.Limits(1000, 20, 20000, 10000, 1000, 200, 64);
+    }
+
+    public AdmissionControl admission() {
+        return admission;
+    }
+
+    /** Adds a listener for the audit trail or metrics. */
+    public void addListener(RegistryListener listener) {
+        listeners.add(listener);
+    }
+
     private final ConcurrentMap<String, ClientSession> clients = new ConcurrentHashMap<>();
     private final ConcurrentMap<Integer, Tunnel> tunnels = new ConcurrentHashMap<>();
     private final ConcurrentMap<Long, UserConnection> connections = new ConcurrentHashMap<>();
@@ -67,6 +102,10 @@ public final class TunnelRegistry {
 
     void remove(UserConnection connection) {
         if (connections.remove(connection.id(), connection)) {
+            if (!listeners.isEmpty()) {
+                UserConnection.Closed closed = connection.closed();
+                listeners.forEach(l -> l.connectionClosed(closed));
+            }
             bytesIn.addAndGet(connection.bytesIn());
             bytesOut.addAndGet(connection.bytesOut());
             CompletableFuture<Void> removal = connectionRemovals.remove(connection.id());
@@ -76,8 +115,38 @@ public final class TunnelRegistry {
         }
     }
 
-    void refused() {
+    void refused(int tunnelId, String clientId, String remoteAddress, RefusalReason reason) {
         connectionsRefused.incrementAndGet();
+        refusals.get(reason).incrementAndGet();
+        for (RegistryListener l : listeners) {
+            l.connectionRefused(tunnelId, clientId, remoteAddress, reason);
+        }
+    }
+
+    /** User connections refused for {@code reason} since start. */
+    public long connectionsRefused(RefusalReason reason) {
+        return refusals.get(reason).get();
+    }
+
+    void clientConnected(ClientSession client) {
+        ClientSession.Info info = client.info();
+        listeners.forEach(l -> l.clientConnected(info));
+    }
+
+    void clientDisconnected(ClientSession client, String reason) {
+        ClientSession.Info info = client.info();
+        Duration duration = Duration.between(client.connectedAt(), Instant.now());
+        listeners.forEach(l -> l.clientDisconnected(info, reason, duration));
+    }
+
+    void tunnelOpened(Tunnel tunnel) {
+        Tunnel.Info info = tunnel.info();
+        listeners.forEach(l -> l.tunnelOpened(info));
+    }
+
+    void tunnelClosed(Tunnel tunnel, String reason) {
+        Tunnel.Info info = tunnel.info();
+        listeners.forEach(l -> l.tunnelClosed(info, reason));
     }
 
     // ---- reads

@@ -3,16 +3,20 @@ package dev.relay.server.e2e;
 import dev.relay.client.RelayClient;
 import dev.relay.server.config.RelayProperties;
 import dev.relay.server.control.ControlServer;
+import dev.relay.server.tunnel.AdmissionControl;
+import dev.relay.server.tunnel.AuditLog;
 import dev.relay.server.tunnel.TunnelRegistry;
 import java.time.Duration;
 import org.springframework.util.unit.DataSize;
 
 /** A control server on 127.0.0.1 and port 0, without Spring, for end-to-end tests of the data plane. */
 final class TestServer implements AutoCloseable {
-    final TunnelRegistry registry = new TunnelRegistry();
+    final TunnelRegistry registry;
     final ControlServer server;
 
     private TestServer(RelayProperties properties) {
+        this.registry = new TunnelRegistry(new AdmissionControl(properties.limits(), properties.access()));
+        registry.addListener(new AuditLog());
         this.server = new ControlServer(properties, registry);
         server.start();
     }
@@ -53,6 +57,8 @@ final class TestServer implements AutoCloseable {
         private Duration drainTimeout = Duration.ofSeconds(5);
         private Duration reservationGrace = Duration.ofSeconds(30);
         private int controlPort;
+        private RelayProperties.Limits limits = new RelayProperties.Limits(1000, 20, 20000, 10000, 1000, 10_000, 64);
+        private RelayProperties.Access access = new RelayProperties.Access(java.util.List.of(), java.util.List.of());
 
         Builder handshakeTimeout(Duration d) {
             handshakeTimeout = d;
@@ -80,6 +86,16 @@ final class TestServer implements AutoCloseable {
             return this;
         }
 
+        Builder limits(RelayProperties.Limits l) {
+            limits = l;
+            return this;
+        }
+
+        Builder access(RelayProperties.Access a) {
+            access = a;
+            return this;
+        }
+
         Builder controlPort(int port) {
             controlPort = port;
             return this;
@@ -103,7 +119,7 @@ final class TestServer implements AutoCloseable {
                     new RelayProperties.Auth(RelayProperties.Auth.Mode.TOKEN, java.util.List.of(TOKEN), null,
                             authFailureDelay),
                     tls,
-                    new RelayProperties.Shutdown(drainTimeout)));
+                    new RelayProperties.Shutdown(drainTimeout), limits, access));
         }
     }
 }

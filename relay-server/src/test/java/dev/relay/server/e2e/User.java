@@ -29,6 +29,37 @@ final class User implements AutoCloseable {
         return new User(s);
     }
 
+    /** Something that connects a user. */
+    interface Connect {
+        User connect() throws IOException;
+    }
+
+    /**
+     * Whether a user is refused: the relay resets the connection at once, which the user sees either while its
+     * connect completes or on its first read.
+     */
+    static boolean refused(Connect connect) throws IOException {
+        User u;
+        try {
+            u = connect.connect();
+        } catch (SocketException reset) {
+            return true;
+        }
+        try (u) {
+            return u.awaitDisconnected();
+        }
+    }
+
+    /** Connects from another loopback address (127.0.0.2, ...), as a second user machine would. */
+    static User connectFrom(String localAddress, int port) throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(localAddress, 0));
+        s.connect(new InetSocketAddress("127.0.0.1", port), (int) WAIT.toMillis());
+        s.setSoTimeout((int) WAIT.toMillis());
+        s.setTcpNoDelay(true);
+        return new User(s);
+    }
+
     void send(String text) throws IOException {
         socket.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
         socket.getOutputStream().flush();

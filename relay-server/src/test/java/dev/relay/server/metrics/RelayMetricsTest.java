@@ -60,12 +60,15 @@ class RelayMetricsTest {
                             - before.get("relay_data_received_bytes_total")).isEqualTo(10.0);
                     assertThat(m.get("relay_data_sent_bytes_total") - before.get("relay_data_sent_bytes_total"))
                             .isEqualTo(10.0);
-                    assertThat(m).containsKey("relay_connections_refused_total");
+                    assertThat(m).containsKey("relay_connections_refused_total{reason=\"tunnel-limit\"}");
                 });
             }
-            // The user left: the connection is gone from the gauges, its bytes stay in the counters.
+            // The user left: the connection is gone from the gauges, its bytes stay in the counters, its duration
+            // is in the histogram.
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 Map<String, Double> m = scrape();
+                assertThat(m.get("relay_connection_duration_seconds_count")
+                        - before.getOrDefault("relay_connection_duration_seconds_count", 0.0)).isEqualTo(1.0);
                 assertThat(m).containsEntry("relay_connections_active", 0.0)
                         .containsEntry("relay_tunnels_active", 1.0);
                 assertThat(m.get("relay_data_received_bytes_total")
@@ -103,15 +106,19 @@ class RelayMetricsTest {
         for (String gauge : List.of("relay.clients.connected", "relay.tunnels.active", "relay.connections.active")) {
             assertThat(meters.get(gauge).gauge().value()).isZero();
         }
-        for (String counter : List.of("relay.tunnels.opened", "relay.connections.accepted",
-                "relay.connections.refused")) {
+        for (String counter : List.of("relay.tunnels.opened", "relay.connections.accepted")) {
             assertThat(meters.get(counter).functionCounter().count()).isZero();
         }
+        assertThat(meters.get("relay.connections.refused").functionCounters()).extracting(c -> c.getId().getTag("reason"))
+                .containsExactlyInAnyOrder("tunnel-closed", "tunnel-limit", "server-limit", "ip-limit", "ip-rate",
+                        "access-denied");
+        assertThat(meters.get("relay.connection.duration").timer().count()).isZero();
         FunctionCounter received = meters.get("relay.data.received").functionCounter();
         assertThat(received.getId().getBaseUnit()).isEqualTo("bytes");
         assertThat(meters.get("relay.data.sent").functionCounter().getId().getBaseUnit()).isEqualTo("bytes");
         assertThat(meters.get("relay.errors").functionCounters()).extracting(c -> c.getId().getTag("cause"))
-                .containsExactlyInAnyOrder("authentication", "protocol", "handshake-timeout");
+                .containsExactlyInAnyOrder("authentication", "protocol", "handshake-timeout", "handshake-limit",
+                        "client-limit");
     }
 
     /**
