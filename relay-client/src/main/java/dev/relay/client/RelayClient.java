@@ -3,10 +3,9 @@ package dev.relay.client;
 import static java.util.Objects.requireNonNull;
 
 import dev.relay.protocol.Frames;
-import dev.relay.protocol.TunnelOpened;
+import dev.relay.protocol.transport.Transports;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -385,7 +384,7 @@ public final class RelayClient implements AutoCloseable {
         public RelayClient connect() {
             SslContext sslContext = sslContext();
             EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("relay-client", true),
-                    NioIoHandler.newFactory());
+                    Transports.current().ioHandlerFactory());
             RelayClient client = new RelayClient(this, group, sslContext);
             try {
                 client.connection = ClientConnection.dial(client, this, group, sslContext)

@@ -3,7 +3,9 @@ package dev.relay.protocol.stream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.util.UncheckedBooleanSupplier;
 import java.util.function.IntSupplier;
 
 /**
@@ -20,11 +22,72 @@ final class CreditLimitedRecvAllocator implements RecvByteBufAllocator {
 
     @Override
     public Handle newHandle() {
-        return new DelegatingHandle(adaptive.newHandle()) {
-            @Override
-            public ByteBuf allocate(ByteBufAllocator alloc) {
-                return alloc.ioBuffer(Math.max(1, Math.min(guess(), credit.getAsInt())));
-            }
-        };
+        return new LimitedHandle((ExtendedHandle) adaptive.newHandle(), credit);
+    }
+
+    /** The adaptive handle with a cap on each buffer; extended, as the native transports require. */
+    private static final class LimitedHandle implements ExtendedHandle {
+        private final ExtendedHandle delegate;
+        private final IntSupplier credit;
+
+        LimitedHandle(ExtendedHandle delegate, IntSupplier credit) {
+            this.delegate = delegate;
+            this.credit = credit;
+        }
+
+        @Override
+        public ByteBuf allocate(ByteBufAllocator alloc) {
+            return alloc.ioBuffer(guess());
+        }
+
+        @Override
+        public int guess() {
+            return Math.max(1, Math.min(delegate.guess(), credit.getAsInt()));
+        }
+
+        @Override
+        public void reset(ChannelConfig config) {
+            delegate.reset(config);
+        }
+
+        @Override
+        public void incMessagesRead(int numMessages) {
+            delegate.incMessagesRead(numMessages);
+        }
+
+        @Override
+        public void lastBytesRead(int bytes) {
+            delegate.lastBytesRead(bytes);
+        }
+
+        @Override
+        public int lastBytesRead() {
+            return delegate.lastBytesRead();
+        }
+
+        @Override
+        public void attemptedBytesRead(int bytes) {
+            delegate.attemptedBytesRead(bytes);
+        }
+
+        @Override
+        public int attemptedBytesRead() {
+            return delegate.attemptedBytesRead();
+        }
+
+        @Override
+        public boolean continueReading() {
+            return delegate.continueReading();
+        }
+
+        @Override
+        public boolean continueReading(UncheckedBooleanSupplier maybeMoreDataSupplier) {
+            return delegate.continueReading(maybeMoreDataSupplier);
+        }
+
+        @Override
+        public void readComplete() {
+            delegate.readComplete();
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.relay.server.control;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.relay.protocol.transport.Transports;
 import dev.relay.server.config.RelayProperties;
 import dev.relay.server.tunnel.ClientSession;
 import dev.relay.server.tunnel.PublicPortBinder;
@@ -13,8 +14,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -86,13 +85,14 @@ public final class ControlServer {
             throw new IllegalStateException("control server already running on port " + port);
         }
         RelayProperties.Control c = properties.control();
+        Transports transport = Transports.current();
         bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("relay-accept"),
-                NioIoHandler.newFactory());
+                transport.ioHandlerFactory());
         workerGroup = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("relay-io"),
-                NioIoHandler.newFactory());
+                transport.ioHandlerFactory());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
-                .channel(NioServerSocketChannel.class)
+                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
@@ -107,8 +107,8 @@ public final class ControlServer {
         }
         port = ((InetSocketAddress) listener.localAddress()).getPort();
         running = true;
-        log.info("relay control server listening on {}:{}{}", c.bindAddress(), port,
-                sslContext == null ? "" : " (TLS)");
+        log.info("relay control server listening on {}:{}{} ({} transport)", c.bindAddress(), port,
+                sslContext == null ? "" : " with TLS", transport.name().toLowerCase(java.util.Locale.ROOT));
     }
 
     /**

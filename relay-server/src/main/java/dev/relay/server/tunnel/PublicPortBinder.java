@@ -2,6 +2,7 @@ package dev.relay.server.tunnel;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.relay.protocol.transport.Transports;
 import dev.relay.server.config.PortRange;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -10,7 +11,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -89,7 +89,7 @@ public final class PublicPortBinder {
     CompletableFuture<Channel> bind(EventLoop loop, int requestedPort, String owner, Consumer<SocketChannel> acceptor) {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loop, loop)
-                .channel(NioServerSocketChannel.class)
+                .channel(Transports.current().serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

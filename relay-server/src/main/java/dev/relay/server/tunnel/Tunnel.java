@@ -147,9 +147,10 @@ public final class Tunnel {
         session.registry().add(connection);
         activeConnections = connections.size();
         totalConnections++;
+        // Announce the stream before touching the socket: whatever happens next, the client knows the stream id.
+        session.send(new StreamOpen(streamId, id, stream.receiveWindow(), remote));
         user.pipeline().addLast("stream", new StreamSocketHandler(stream));
         stream.attach(user);
-        session.send(new StreamOpen(streamId, id, stream.receiveWindow(), remote));
     }
 
     private void refuse(SocketChannel user, RefusalReason reason) {
