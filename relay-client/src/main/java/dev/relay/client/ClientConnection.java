@@ -46,7 +46,7 @@ final class ClientConnection {
     static CompletableFuture<ClientConnection> dial(RelayClient client, RelayClient.Builder o, EventLoopGroup group,
             SslContext sslContext) {
         ClientControlHandler handler = new ClientControlHandler(client, o.token, o.maxFrameLength, o.streamWindow,
-                client.identity());
+                o.maxStreamWindow, client.identity());
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
                 .channel(Transports.current().socketChannel())

@@ -12,6 +12,7 @@ import dev.relay.protocol.TunnelOpened;
 import dev.relay.protocol.TunnelRefused;
 import dev.relay.protocol.Welcome;
 import dev.relay.protocol.stream.ControlErrors;
+import dev.relay.protocol.stream.HeartbeatHandler;
 import dev.relay.protocol.stream.StreamEndpoint;
 import dev.relay.protocol.stream.StreamTable;
 import io.netty.channel.ChannelHandlerContext;
@@ -43,6 +44,7 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
     private final String token;
     private final int maxFrameLength;
     private final int streamWindow;
+    private final int maxStreamWindow;
     private final String identity;
     private final CompletableFuture<Welcome> handshake = new CompletableFuture<>();
     private final CompletableFuture<String> closed = new CompletableFuture<>();
@@ -57,7 +59,9 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
     private record Pending(CompletableFuture<TunnelOpened> future, Tunnel tunnel) {
     }
 
-    ClientControlHandler(RelayClient client, String token, int maxFrameLength, int streamWindow, String identity) {
+    ClientControlHandler(RelayClient client, String token, int maxFrameLength, int streamWindow, int maxStreamWindow,
+            String identity) {
+        this.maxStreamWindow = maxStreamWindow;
         this.client = client;
         this.token = token;
         this.maxFrameLength = maxFrameLength;
@@ -104,7 +108,9 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        streams = new StreamTable(ctx.channel(), streamWindow);
+        HeartbeatHandler heartbeat = ctx.pipeline().get(HeartbeatHandler.class);
+        streams = new StreamTable(ctx.channel(), streamWindow).autoTune(Math.max(streamWindow, maxStreamWindow),
+                heartbeat::rttNanos);
         dialer = new LocalTargetDialer(ctx.channel().eventLoop());
         ctx.writeAndFlush(new Hello(Frames.VERSION, token, maxFrameLength, agent(), identity));
         ctx.fireChannelActive();

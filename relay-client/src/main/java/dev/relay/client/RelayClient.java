@@ -279,6 +279,7 @@ public final class RelayClient implements AutoCloseable {
         Duration maxBackoff = Duration.ofSeconds(30);
         boolean reconnect = true;
         int streamWindow = Frames.DEFAULT_WINDOW;
+        int maxStreamWindow = 16 * 1024 * 1024;
         int maxFrameLength = Frames.DEFAULT_MAX_FRAME_LENGTH;
         RelayListener listener = new RelayListener() { };
         private boolean tls;
@@ -373,6 +374,18 @@ public final class RelayClient implements AutoCloseable {
                 throw new IllegalArgumentException("streamWindow: " + bytes + " (expected: >= 1024)");
             }
             this.streamWindow = bytes;
+            return this;
+        }
+
+        /**
+         * How far a stream's window may grow when the path (its bandwidth times its round trip), not the reader,
+         * limits the stream (default 16 MiB); the window starts at {@link #streamWindow(int)}.
+         */
+        public Builder maxStreamWindow(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("maxStreamWindow: " + bytes + " (expected: >= 1024)");
+            }
+            this.maxStreamWindow = bytes;
             return this;
         }
 

@@ -20,13 +20,32 @@ import org.slf4j.LoggerFactory;
 public final class HeartbeatHandler extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(HeartbeatHandler.class);
 
+    /** The smallest round trip seen, as BBR's min_rtt: queueing only ever adds to a sample. 0 while unknown. */
+    private volatile long minRttNanos;
+
+    /** The connection's round-trip time in nanoseconds, from pings; 0 until the first pong. */
+    public long rttNanos() {
+        return minRttNanos;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        // A first ping measures the round trip, which stream windows use to size themselves to the path.
+        ctx.writeAndFlush(new Ping(System.nanoTime()));
+        super.channelActive(ctx);
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Ping ping) {
             ctx.writeAndFlush(new Pong(ping.payload()));
             return;
         }
-        if (msg instanceof Pong) {
+        if (msg instanceof Pong pong) {
+            long rtt = System.nanoTime() - pong.payload();
+            if (rtt > 0 && (minRttNanos == 0 || rtt < minRttNanos)) {
+                minRttNanos = rtt;
+            }
             return;
         }
         ctx.fireChannelRead(msg);

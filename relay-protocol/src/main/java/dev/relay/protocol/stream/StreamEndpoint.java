@@ -55,7 +55,8 @@ public final class StreamEndpoint {
     StreamEndpoint(int id, StreamTable table, int receiveWindow) {
         this.id = id;
         this.table = table;
-        this.receiveWindow = new ReceiveWindow(receiveWindow);
+        this.receiveWindow = new ReceiveWindow(receiveWindow, Math.max(receiveWindow, table.maxReceiveWindow()),
+                table::rttNanos, System::nanoTime);
     }
 
     public int id() {

@@ -15,6 +15,7 @@ import io.netty.util.collection.IntObjectMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The streams of one control connection, and the dispatch of stream frames to them. Owned by the control channel's
@@ -34,6 +35,8 @@ public final class StreamTable {
     private final Runnable flushTask = this::flushNow;
     private int maxDataPayload = Frames.maxDataPayload(Frames.MIN_MAX_FRAME_LENGTH);
     private int highestStreamId;
+    private int maxReceiveWindow;
+    private LongSupplier rttNanos = () -> 0;
     private boolean controlDirty;
     private boolean flushScheduled;
 
@@ -50,6 +53,28 @@ public final class StreamTable {
             throw new IllegalArgumentException("receiveWindow: " + receiveWindow + " (expected: > 0)");
         }
         this.receiveWindow = receiveWindow;
+        this.maxReceiveWindow = receiveWindow;
+    }
+
+    /**
+     * Lets stream windows grow from the initial window up to {@code maxWindow} when the path, not the reader, limits
+     * them, using the connection's round-trip time from {@code rttNanos}.
+     */
+    public StreamTable autoTune(int maxWindow, LongSupplier rttNanos) {
+        if (maxWindow < receiveWindow) {
+            throw new IllegalArgumentException("maxWindow: " + maxWindow + " (expected: >= " + receiveWindow + ")");
+        }
+        this.maxReceiveWindow = maxWindow;
+        this.rttNanos = rttNanos;
+        return this;
+    }
+
+    int maxReceiveWindow() {
+        return maxReceiveWindow;
+    }
+
+    long rttNanos() {
+        return rttNanos.getAsLong();
     }
 
     /** Sets the largest frame the peer accepts, learned in the handshake. */

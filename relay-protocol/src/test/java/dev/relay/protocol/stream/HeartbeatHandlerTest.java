@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@link HeartbeatHandler} behind a real {@link IdleStateHandler}, on the embedded event loop's virtual clock. */
@@ -25,9 +26,31 @@ class HeartbeatHandlerTest {
                     new HeartbeatHandler())
             .build();
 
+    private Ping firstPing;
+
+    @BeforeEach
+    void takeTheFirstPing() {
+        firstPing = channel.readOutbound();
+    }
+
     @AfterEach
     void finish() {
         channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void pingsOnceWhenActiveAndLearnsTheRoundTripFromThePong() {
+        HeartbeatHandler heartbeat = channel.pipeline().get(HeartbeatHandler.class);
+        assertThat(firstPing).as("a ping as soon as the connection is up").isNotNull();
+        assertThat(heartbeat.rttNanos()).as("unknown before the pong").isZero();
+
+        channel.writeInbound(new Pong(firstPing.payload()));
+        long rtt = heartbeat.rttNanos();
+        assertThat(rtt).isPositive();
+
+        // A later, slower sample does not raise it: queueing only ever adds delay.
+        channel.writeInbound(new Pong(System.nanoTime() - 10 * rtt - 1_000_000));
+        assertThat(heartbeat.rttNanos()).isEqualTo(rtt);
     }
 
     @Test

@@ -50,7 +50,8 @@ public record RelayProperties(
             @DefaultValue("10s") Duration heartbeatInterval,
             @DefaultValue("30s") Duration heartbeatTimeout,
             @DefaultValue("64KB") DataSize maxFrameSize,
-            @DefaultValue("1MB") DataSize streamWindow) {
+            @DefaultValue("1MB") DataSize streamWindow,
+            @DefaultValue("16MB") DataSize maxStreamWindow) {
 
         public Control {
             positive("relay.control.handshake-timeout", handshakeTimeout);
@@ -69,6 +70,11 @@ public record RelayProperties(
             if (window < 1024 || window > Frames.MAX_WINDOW) {
                 throw new IllegalArgumentException("relay.control.stream-window: " + streamWindow
                         + " (expected: 1KB-" + Frames.MAX_WINDOW + "B)");
+            }
+            if (maxStreamWindow.toBytes() < window || maxStreamWindow.toBytes() > Frames.MAX_WINDOW) {
+                throw new IllegalArgumentException("relay.control.max-stream-window: " + maxStreamWindow
+                        + " (expected: relay.control.stream-window (" + streamWindow + ") to " + Frames.MAX_WINDOW
+                        + "B)");
             }
         }
     }

@@ -9,6 +9,7 @@ import dev.relay.protocol.Hello;
 import dev.relay.protocol.ProtocolException;
 import dev.relay.protocol.Welcome;
 import dev.relay.protocol.stream.ControlErrors;
+import dev.relay.protocol.stream.HeartbeatHandler;
 import dev.relay.protocol.stream.StreamTable;
 import dev.relay.server.config.RelayProperties;
 import dev.relay.server.tunnel.ClientSession;
@@ -127,7 +128,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                     + " clients (relay.limits.max-clients)")).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        StreamTable streams = new StreamTable(ctx.channel(), (int) config.streamWindow().toBytes());
+        HeartbeatHandler heartbeat = ctx.pipeline().get(HeartbeatHandler.class);
+        StreamTable streams = new StreamTable(ctx.channel(), (int) config.streamWindow().toBytes())
+                .autoTune((int) config.maxStreamWindow().toBytes(), heartbeat::rttNanos);
         streams.peerMaxFrameLength(hello.maxFrameLength());
         ClientSession session = new ClientSession(ctx.channel(), streams, registry, binder, hello.agent(), identity);
         ctx.pipeline().replace(this, CONTROL, new ServerControlHandler(session, counters));

@@ -105,10 +105,7 @@ class CliTest {
 
     @Test
     void unreachableServerExitsNonZero() throws Exception {
-        int closedPort;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = 24_399; // nothing listens here (outside the ephemeral range, so nothing takes it either)
         Process cli = run("--server", "127.0.0.1:" + closedPort, "3000");
         assertThat(cli.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(cli.exitValue()).isEqualTo(2);

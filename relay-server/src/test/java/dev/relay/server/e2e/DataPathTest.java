@@ -148,7 +148,7 @@ class DataPathTest {
         server = TestServer.builder().window(DataSize.ofBytes(window)).start();
         try (EchoTarget ps = EchoTarget.start();
                 RelayClient client = RelayClient.builder().server("127.0.0.1", server.port())
-                        .token(TestServer.TOKEN).streamWindow(window).connect()) {
+                        .token(TestServer.TOKEN).streamWindow(window).maxStreamWindow(window).connect()) {
             Tunnel tunnel = client.openTunnel("127.0.0.1", ps.port());
 
             // The stalled user floods the echo target and never reads the echo back: every buffer on its path

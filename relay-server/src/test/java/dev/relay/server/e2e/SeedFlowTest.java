@@ -112,10 +112,7 @@ class SeedFlowTest {
 
     @Test
     void refusedTargetClosesTheUserAndKeepsTheTunnel() throws IOException {
-        int port;
-        try (EchoTarget probe = EchoTarget.start()) {
-            port = probe.port(); // free once closed: nothing listens there now
-        }
+        int port = 24_200; // nothing listens here, and no outgoing connection takes it: outside the ephemeral range
         try (RelayClient client = server.client()) {
             Tunnel tunnel = client.openTunnel("127.0.0.1", port);
             User refused = User.connect(tunnel.publicPort());
@@ -132,11 +129,10 @@ class SeedFlowTest {
 
     @Test
     void requestedPortIsGrantedAndATakenOneRefused() throws IOException {
-        try (EchoTarget ps = EchoTarget.start(); RelayClient client = server.client()) {
-            int wanted;
-            try (EchoTarget probe = EchoTarget.start()) {
-                wanted = probe.port();
-            }
+        // A port outside the kernel's ephemeral range, so that no outgoing connection takes it meanwhile.
+        int wanted = 24_150;
+        try (TestServer ranged = TestServer.builder().portRange("24100-24199").start();
+                EchoTarget ps = EchoTarget.start(); RelayClient client = ranged.client()) {
             Tunnel tunnel = client.openTunnel("127.0.0.1", ps.port(), wanted);
             assertThat(tunnel.publicPort()).isEqualTo(wanted);
             assertThat(tunnel.publicAddress()).isEqualTo("tcp://localhost:" + wanted);

@@ -51,6 +51,7 @@ final class TestServer implements AutoCloseable {
         private Duration heartbeatTimeout = Duration.ofSeconds(30);
         private DataSize maxFrame = DataSize.ofKilobytes(64);
         private DataSize window = DataSize.ofMegabytes(1);
+        private DataSize maxWindow = DataSize.ofMegabytes(16);
         private String portRange = "";
         private RelayProperties.Tls tls = new RelayProperties.Tls(null, null);
         private Duration authFailureDelay = Duration.ofMillis(200);
@@ -71,8 +72,10 @@ final class TestServer implements AutoCloseable {
             return this;
         }
 
+        /** A fixed stream window: it does not grow with the path. */
         Builder window(DataSize size) {
             window = size;
+            maxWindow = size;
             return this;
         }
 
@@ -114,7 +117,7 @@ final class TestServer implements AutoCloseable {
         TestServer start() {
             return new TestServer(new RelayProperties(
                     new RelayProperties.Control(controlPort, "127.0.0.1", handshakeTimeout, heartbeatInterval, heartbeatTimeout,
-                            maxFrame, window),
+                            maxFrame, window, maxWindow),
                     new RelayProperties.Public("localhost", "127.0.0.1", portRange, reservationGrace),
                     new RelayProperties.Auth(RelayProperties.Auth.Mode.TOKEN, java.util.List.of(TOKEN), null,
                             authFailureDelay),
