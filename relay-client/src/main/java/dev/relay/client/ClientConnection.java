@@ -12,6 +12,7 @@ import dev.relay.protocol.CloseTunnel;
 import dev.relay.protocol.ErrorCode;
 import dev.relay.protocol.FrameDecoder;
 import dev.relay.protocol.FrameEncoder;
+import dev.relay.protocol.Frames;
 import dev.relay.protocol.GoAway;
 import dev.relay.protocol.OpenTunnel;
 import dev.relay.protocol.TunnelOpened;
@@ -52,6 +53,7 @@ final class ClientConnection {
                 .channel(Transports.current().socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Frames.CONTROL_WATER_MARK)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) o.connectTimeout.toMillis())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -368,7 +368,7 @@ public final class RelayClient implements AutoCloseable {
             return this;
         }
 
-        /** Bytes the server may send on one stream before this client returns credit (default 1 MiB). */
+        /** Bytes the server may send on one stream before this client returns credit (default 4 MiB). */
         public Builder streamWindow(int bytes) {
             if (bytes < 1024) {
                 throw new IllegalArgumentException("streamWindow: " + bytes + " (expected: >= 1024)");

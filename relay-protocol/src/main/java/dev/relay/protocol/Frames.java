@@ -1,5 +1,7 @@
 package dev.relay.protocol;
 
+import io.netty.channel.WriteBufferWaterMark;
+
 /** Protocol constants and the checks shared by the frame records. */
 public final class Frames {
     /** The protocol version this build speaks. */
@@ -13,9 +15,16 @@ public final class Frames {
     /** The largest frame body a peer accepts unless configured otherwise. */
     public static final int DEFAULT_MAX_FRAME_LENGTH = 64 * 1024;
     /** The receive window a stream starts with unless configured otherwise. */
-    public static final int DEFAULT_WINDOW = 1024 * 1024;
+    public static final int DEFAULT_WINDOW = 4 * 1024 * 1024;
     /** The largest window: credit is a signed 32-bit count, as in HTTP/2. */
     public static final int MAX_WINDOW = Integer.MAX_VALUE;
+    /**
+     * Write-buffer marks of a control connection: well above one frame, so that writability does not flap with every
+     * data frame (each flap re-decides every stream's reading), and low enough that a slow connection soon stops
+     * its streams from reading.
+     */
+    public static final WriteBufferWaterMark CONTROL_WATER_MARK = new WriteBufferWaterMark(512 * 1024, 2 * 1024 * 1024);
+
     /** The largest string field: its length is an unsigned 16-bit count. */
     public static final int MAX_STRING_BYTES = 0xFFFF;
 

@@ -126,7 +126,11 @@ public final class RelayClientCommand implements Callable<Integer> {
                 client.openTunnel(s);
             } catch (RelayException e) {
                 out.error(e.getMessage() + " (" + s.target() + ")");
-                Runtime.getRuntime().removeShutdownHook(hook);
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    return EXIT_TUNNEL;
+                }
                 client.close();
                 return EXIT_TUNNEL;
             }
@@ -135,7 +139,11 @@ public final class RelayClientCommand implements Callable<Integer> {
         // is closed for good.
         String reason = client.closeFuture().join();
         out.closed(reason);
-        Runtime.getRuntime().removeShutdownHook(hook);
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // Ctrl-C closed the client: the hook is already running
+        }
         client.close();
         return EXIT_CLOSED;
     }
@@ -253,6 +261,9 @@ public final class RelayClientCommand implements Callable<Integer> {
 
         @Override
         public void connectionClosed(ConnectionEvent e) {
+            if (quiet && !json) {
+                return; // nothing to print: do not format it either (this runs on the I/O thread)
+            }
             String remote = e.remoteAddress().startsWith("/") ? e.remoteAddress().substring(1) : e.remoteAddress();
             print(false, java.time.Instant.now() + " " + remote + " -> " + e.tunnel().options().target() + " "
                             + e.bytesFromUser() + " B in, " + e.bytesToUser() + " B out, "

@@ -42,7 +42,10 @@ final class CreditLimitedRecvAllocator implements RecvByteBufAllocator {
 
         @Override
         public int guess() {
-            return Math.max(1, Math.min(delegate.guess(), credit.getAsInt()));
+            int c = credit.getAsInt();
+            // No credit means no read is wanted; a transport that reads anyway (epoll drains a closing socket past
+            // autoRead) must not be held to one byte a read, which made buffering quadratic.
+            return c <= 0 ? delegate.guess() : Math.min(delegate.guess(), c);
         }
 
         @Override

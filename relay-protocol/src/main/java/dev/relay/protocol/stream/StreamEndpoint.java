@@ -140,7 +140,7 @@ public final class StreamEndpoint {
             pending = data;
         } else {
             CompositeByteBuf composite = pending instanceof CompositeByteBuf c ? c
-                    : Unpooled.compositeBuffer().addComponent(true, pending);
+                    : Unpooled.compositeBuffer(Integer.MAX_VALUE).addComponent(true, pending);
             pending = composite.addComponent(true, data);
         }
         drain();
@@ -181,6 +181,9 @@ public final class StreamEndpoint {
         socket.write(frame.content()).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 written(bytes);
+            } else {
+                // Never leave the stream hanging: what could not be written is lost, so both ends must know.
+                reset("write to the socket failed: " + f.cause(), true);
             }
         });
         table.flushLater(socket);
@@ -282,7 +285,11 @@ public final class StreamEndpoint {
     private void shutdownSocketOutput() {
         // The empty write completes after every earlier write, so the FIN follows the last byte.
         socket.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess() || closed) {
+            if (closed) {
+                return;
+            }
+            if (!f.isSuccess()) {
+                reset("write to the socket failed: " + f.cause(), true);
                 return;
             }
             if (socket instanceof SocketChannel s && !s.isOutputShutdown()) {

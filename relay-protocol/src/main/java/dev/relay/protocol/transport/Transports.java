@@ -13,8 +13,13 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.Locale;
 
 /**
- * The I/O transport both ends use: Netty's native epoll where it loads (Linux), NIO elsewhere. The system property
- * {@code relay.transport} ({@code auto}, {@code epoll} or {@code nio}) overrides the choice.
+ * The I/O transport both ends use: NIO by default; Netty's native epoll with the system property
+ * {@code relay.transport=epoll} (or {@code auto}: epoll where it loads).
+ *
+ * <p>NIO is the default because, with Netty 4.2.18's epoll transport, a socket whose interest set became empty is
+ * removed from epoll while Netty still takes it for registered; the next write then fails with
+ * {@code epoll_ctl(..) failed with error(-2)} and a half-closed transfer loses its tail (seen by
+ * {@code hostile.FaultScenariosTest#userThatHalfClosesStillReceivesTheWholeResponse}). Revisit with a newer Netty.
  */
 public enum Transports {
     EPOLL, NIO;
@@ -24,7 +29,7 @@ public enum Transports {
 
     /** The transport in use in this JVM. */
     public static Transports current() {
-        String wanted = System.getProperty(PROPERTY, "auto").toLowerCase(Locale.ROOT);
+        String wanted = System.getProperty(PROPERTY, "nio").toLowerCase(Locale.ROOT);
         switch (wanted) {
             case "nio":
                 return NIO;

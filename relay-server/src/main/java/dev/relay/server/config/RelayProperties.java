@@ -50,7 +50,7 @@ public record RelayProperties(
             @DefaultValue("10s") Duration heartbeatInterval,
             @DefaultValue("30s") Duration heartbeatTimeout,
             @DefaultValue("64KB") DataSize maxFrameSize,
-            @DefaultValue("1MB") DataSize streamWindow,
+            @DefaultValue("4MB") DataSize streamWindow,
             @DefaultValue("16MB") DataSize maxStreamWindow) {
 
         public Control {

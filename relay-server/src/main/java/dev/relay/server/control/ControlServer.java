@@ -2,6 +2,7 @@ package dev.relay.server.control;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.relay.protocol.Frames;
 import dev.relay.protocol.transport.Transports;
 import dev.relay.server.config.RelayProperties;
 import dev.relay.server.tunnel.ClientSession;
@@ -96,6 +97,7 @@ public final class ControlServer {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Frames.CONTROL_WATER_MARK)
                 .childHandler(new ControlChannelInitializer(c, registry, binder, controlChannels,
                         authenticator, properties.auth().failureDelay(), counters, sslContext, properties.limits()));
         try {

@@ -166,9 +166,6 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (ControlErrors.protocolError(cause) != null) {
-            counters.protocolError();
-        }
-        ControlErrors.close(ctx, cause, log);
+        ControlErrors.close(ctx, cause, log, counters::protocolError);
     }
 }

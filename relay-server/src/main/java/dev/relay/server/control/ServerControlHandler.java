@@ -69,9 +69,6 @@ final class ServerControlHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (ControlErrors.protocolError(cause) != null) {
-            counters.protocolError();
-        }
-        ControlErrors.close(ctx, cause, log);
+        ControlErrors.close(ctx, cause, log, counters::protocolError);
     }
 }

@@ -63,6 +63,8 @@ public final class ClientSession {
     /** Whether the lost client's ports are kept for it: not after a goodbye, nor when an operator closed it. */
     private volatile boolean reservePorts = true;
     private volatile boolean shuttingDown;
+    /** Tunnel binds in progress; event loop only. */
+    private int binding;
 
     /**
      * @param identity who the client is across reconnections (its token and instance identity, hashed): a lost
@@ -166,13 +168,16 @@ public final class ClientSession {
     /** Handles {@link OpenTunnel}: bind a public port and answer with its address or the reason it failed. */
     public void openTunnel(OpenTunnel request) {
         int max = registry.admission().limits().maxTunnelsPerClient();
-        if (tunnels.size() >= max) {
-            send(new TunnelRefused(request.requestId(), "this client already has " + tunnels.size()
+        // Binds complete on a later turn: count the ones in progress too, or pipelined requests would pass.
+        if (tunnels.size() + binding >= max) {
+            send(new TunnelRefused(request.requestId(), "this client already has " + (tunnels.size() + binding)
                     + " tunnels (relay.limits.max-tunnels-per-client=" + max + ")"));
             return;
         }
+        binding++;
         Tunnel tunnel = new Tunnel(registry.nextTunnelId(), this, request.target());
         binder.bind(control.eventLoop(), request.requestedPort(), identity, tunnel::accept).whenComplete((listener, error) -> {
+            binding--;
             if (error != null) {
                 log.info("client {}: tunnel to {} refused: {}", id, request.target(), error.getMessage());
                 send(new TunnelRefused(request.requestId(), error.getMessage()));

@@ -1,0 +1,106 @@
+package dev.relay.server.hostile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** A user of a tunnel: a plain blocking socket on 127.0.0.1 with bounded reads. */
+final class User implements AutoCloseable {
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    final Socket socket;
+
+    private User(Socket socket) {
+        this.socket = socket;
+    }
+
+    static User connect(int port) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), (int) WAIT.toMillis());
+        s.setSoTimeout((int) WAIT.toMillis());
+        s.setTcpNoDelay(true);
+        return new User(s);
+    }
+
+    void send(String text) throws IOException {
+        send(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void send(byte[] bytes) throws IOException {
+        socket.getOutputStream().write(bytes);
+        socket.getOutputStream().flush();
+    }
+
+    /** Reads exactly {@code length} bytes as UTF-8, failing on EOF or after {@link #WAIT}. */
+    String read(int length) throws IOException {
+        byte[] bytes = socket.getInputStream().readNBytes(length);
+        assertThat(bytes).as("bytes before EOF").hasSize(length);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** Sends {@code text} and returns the reply of the same length. */
+    String roundTrip(String text) throws IOException {
+        send(text);
+        return read(text.getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    /**
+     * Whether the relay disconnected this user within {@link #WAIT}: a read sees EOF or a reset. Fails the test on
+     * data or on a time-out.
+     */
+    boolean awaitDisconnected() throws IOException {
+        InputStream in = socket.getInputStream();
+        try {
+            int b = in.read();
+            assertThat(b).as("user expected EOF, got data").isEqualTo(-1);
+            return true;
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("user " + socket + " still connected after " + WAIT, e);
+        } catch (SocketException e) {
+            return true; // reset by the relay
+        }
+    }
+
+    /**
+     * Reads everything until the connection ends (EOF or reset), at most {@code limit} bytes; fails if the relay
+     * keeps the connection open with nothing to say for {@link #WAIT}.
+     */
+    byte[] readUntilClosed(int limit) throws IOException {
+        return readUntilClosed(socket.getInputStream(), limit);
+    }
+
+    static byte[] readUntilClosed(InputStream in, int limit) throws IOException {
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        byte[] buf = new byte[64 * 1024];
+        try {
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                got.write(buf, 0, n);
+                assertThat(got.size()).as("bytes received").isLessThanOrEqualTo(limit);
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("still connected after " + WAIT + " and " + got.size() + " bytes", e);
+        } catch (SocketException reset) {
+            // a reset ends the connection as an EOF does; what arrived before it is what counts
+        }
+        return got.toByteArray();
+    }
+
+    /** Closes with a reset (SO_LINGER 0): a user whose machine vanished. */
+    void abort() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
