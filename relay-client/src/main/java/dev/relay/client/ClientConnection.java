@@ -112,7 +112,8 @@ final class ClientConnection {
     CompletableFuture<TunnelOpened> open(Tunnel tunnel, int publicPort) {
         int requestId = requestIds.incrementAndGet();
         CompletableFuture<TunnelOpened> result = handler.expect(requestId, tunnel);
-        channel.writeAndFlush(new OpenTunnel(requestId, publicPort, tunnel.options().target()))
+        channel.writeAndFlush(new OpenTunnel(requestId, publicPort, tunnel.options().target(),
+                String.join(",", tunnel.options().allow())))
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
                         handler.fail(requestId, new RelayException("connection to the server lost", f.cause()));

@@ -2,6 +2,8 @@ package dev.relay.client;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.List;
+
 /**
  * What a tunnel exposes and how: the local target, the public port to ask for (0 for any), and whether to send the
  * local target a PROXY protocol header with the user's real address.
@@ -10,13 +12,15 @@ import static java.util.Objects.requireNonNull;
  * client.openTunnel(TunnelOptions.to("localhost", 3000).publicPort(20080).proxyProtocol(ProxyProtocol.V2));
  * }</pre>
  */
-public record TunnelOptions(String localHost, int localPort, int publicPort, ProxyProtocol proxyProtocol) {
+public record TunnelOptions(String localHost, int localPort, int publicPort, ProxyProtocol proxyProtocol,
+        List<String> allow) {
     /** PROXY protocol headers (HAProxy's), so the local service sees the user's address instead of the client's. */
     public enum ProxyProtocol { NONE, V1, V2 }
 
     public TunnelOptions {
         requireNonNull(localHost, "localHost");
         requireNonNull(proxyProtocol, "proxyProtocol");
+        allow = List.copyOf(requireNonNull(allow, "allow"));
         if (localPort < 1 || localPort > 0xFFFF) {
             throw new IllegalArgumentException("localPort: " + localPort + " (expected: 1-65535)");
         }
@@ -27,16 +31,24 @@ public record TunnelOptions(String localHost, int localPort, int publicPort, Pro
 
     /** A tunnel to {@code localHost:localPort} on any public port, without PROXY protocol. */
     public static TunnelOptions to(String localHost, int localPort) {
-        return new TunnelOptions(localHost, localPort, 0, ProxyProtocol.NONE);
+        return new TunnelOptions(localHost, localPort, 0, ProxyProtocol.NONE, List.of());
     }
 
     /** Asks for this public port (0 for any). */
     public TunnelOptions publicPort(int port) {
-        return new TunnelOptions(localHost, localPort, port, proxyProtocol);
+        return new TunnelOptions(localHost, localPort, port, proxyProtocol, allow);
     }
 
     public TunnelOptions proxyProtocol(ProxyProtocol protocol) {
-        return new TunnelOptions(localHost, localPort, publicPort, protocol);
+        return new TunnelOptions(localHost, localPort, publicPort, protocol, allow);
+    }
+
+    /**
+     * Lets only these source addresses reach the tunnel: CIDR blocks or single addresses, IPv4 or IPv6. The server
+     * checks them, within its own access policy (it can narrow it, never widen it).
+     */
+    public TunnelOptions allow(List<String> cidrs) {
+        return new TunnelOptions(localHost, localPort, publicPort, proxyProtocol, cidrs);
     }
 
     /** {@code host:port} of the local target. */

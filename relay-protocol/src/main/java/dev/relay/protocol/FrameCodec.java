@@ -33,7 +33,8 @@ public final class FrameCodec {
                     readString(in, type), readString(in, type));
             case WELCOME -> new Welcome(readU16(in, type), readString(in, type),
                     readPositiveInt(in, type, "maxFrameLength"), readPositiveInt(in, type, "heartbeatIntervalMillis"));
-            case OPEN_TUNNEL -> new OpenTunnel(readInt(in, type), readU16(in, type), readString(in, type));
+            case OPEN_TUNNEL -> new OpenTunnel(readInt(in, type), readU16(in, type), readString(in, type),
+                    readString(in, type));
             case TUNNEL_OPENED -> tunnelOpened(in);
             case TUNNEL_REFUSED -> new TunnelRefused(readInt(in, type), readString(in, type));
             case CLOSE_TUNNEL -> new CloseTunnel(readInt(in, type), readString(in, type));
@@ -81,6 +82,7 @@ public final class FrameCodec {
             out.writeInt(f.requestId());
             out.writeShort(f.requestedPort());
             writeString(out, f.target());
+            writeString(out, f.allow());
         } else if (frame instanceof TunnelOpened f) {
             out.writeInt(f.requestId());
             out.writeInt(f.tunnelId());

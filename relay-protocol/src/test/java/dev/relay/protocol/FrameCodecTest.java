@@ -50,6 +50,7 @@ class FrameCodecTest {
                 new Welcome(Frames.VERSION, "session-\u4e2d", Frames.MIN_MAX_FRAME_LENGTH, 10_000),
                 new Welcome(Frames.VERSION, "", Integer.MAX_VALUE, Integer.MAX_VALUE),
                 new OpenTunnel(7, 0, "localhost:3000"),
+                new OpenTunnel(8, 20080, "db:5432", "10.0.0.0/8,2001:db8::/32"),
                 new OpenTunnel(-1, 0xFFFF, ""),
                 new TunnelOpened(7, 3, 20_001, "tcp://relay.example.com:20001"),
                 new TunnelOpened(Integer.MIN_VALUE, Integer.MAX_VALUE, 0xFFFF, ""),

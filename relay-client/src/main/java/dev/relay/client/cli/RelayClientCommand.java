@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
         description = {"Exposes local TCP ports through a Relay server.", "",
                 "A TUNNEL is PORT (localhost:PORT) or HOST:PORT, optionally followed by @PUBLIC_PORT to ask for a"
                         + " public port and by ,proxy=v1 or ,proxy=v2 to send the local service a PROXY protocol"
-                        + " header: 3000, db:5432, 3000@20080, 8080,proxy=v2.",
+                        + " header, and by ,allow=CIDR[;CIDR...] to let only those addresses in:"
+                        + " 3000, db:5432, 3000@20080, 8080,proxy=v2, 3000,allow=10.0.0.0/8;192.0.2.7.",
                 "Every option can also come from the environment variable named with it."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped (Ctrl-C)", "1:disconnected for good (an operator, or every tunnel closed)",
@@ -149,16 +150,20 @@ public final class RelayClientCommand implements Callable<Integer> {
     }
 
     static TunnelOptions parseTunnel(String value, ProxyProtocol defaultProxy) {
-        String spec = value;
+        String[] parts = value.split(",", -1);
+        String spec = parts[0];
         ProxyProtocol proxy = defaultProxy;
-        int comma = spec.indexOf(',');
-        if (comma >= 0) {
-            String option = spec.substring(comma + 1);
-            if (!option.startsWith("proxy=")) {
-                throw new IllegalArgumentException("TUNNEL: '" + value + "' (expected: ...,proxy=v1 or ...,proxy=v2)");
+        List<String> allow = List.of();
+        for (int i = 1; i < parts.length; i++) {
+            String option = parts[i];
+            if (option.startsWith("proxy=")) {
+                proxy = proxy(option.substring("proxy=".length()), "TUNNEL '" + value + "'");
+            } else if (option.startsWith("allow=") && option.length() > "allow=".length()) {
+                allow = List.of(option.substring("allow=".length()).split(";"));
+            } else {
+                throw new IllegalArgumentException("TUNNEL: '" + value
+                        + "' (expected options: ,proxy=v1|v2 and ,allow=CIDR[;CIDR...])");
             }
-            proxy = proxy(option.substring("proxy=".length()), "TUNNEL '" + value + "'");
-            spec = spec.substring(0, comma);
         }
         int publicPort = 0;
         int at = spec.indexOf('@');
@@ -172,7 +177,7 @@ public final class RelayClientCommand implements Callable<Integer> {
             throw new IllegalArgumentException("TUNNEL: '" + value + "' (expected: PORT, HOST:PORT, ...@PUBLIC_PORT)");
         }
         int port = checkPort(parse(spec.substring(colon + 1), value), "TUNNEL", value);
-        return TunnelOptions.to(host, port).publicPort(publicPort).proxyProtocol(proxy);
+        return TunnelOptions.to(host, port).publicPort(publicPort).proxyProtocol(proxy).allow(allow);
     }
 
     private static ProxyProtocol proxy(String value, String what) {

@@ -31,6 +31,27 @@ public final class AdmissionControl {
         this.deny = access.deny().stream().map(c -> new IpAddressMatcher(c.trim())).toList();
     }
 
+    /**
+     * Parses a tunnel's own allow list, comma-separated CIDR blocks.
+     *
+     * @throws IllegalArgumentException naming the entry that is not an address or a block
+     */
+    static List<IpAddressMatcher> tunnelAllowList(String csv) {
+        if (csv.isBlank()) {
+            return List.of();
+        }
+        List<IpAddressMatcher> matchers = new java.util.ArrayList<>();
+        for (String entry : csv.split(",")) {
+            try {
+                matchers.add(new IpAddressMatcher(entry.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("allow list entry '" + entry.trim()
+                        + "' is not an IP address or CIDR block");
+            }
+        }
+        return List.copyOf(matchers);
+    }
+
     public RelayProperties.Limits limits() {
         return limits;
     }

@@ -8,6 +8,7 @@ import dev.relay.protocol.TunnelOpened;
 import dev.relay.protocol.TunnelRefused;
 import dev.relay.protocol.stream.StreamTable;
 import io.netty.channel.Channel;
+import org.springframework.security.web.util.matcher.IpAddressMatcher;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import java.time.Instant;
@@ -175,7 +176,14 @@ public final class ClientSession {
             return;
         }
         binding++;
-        Tunnel tunnel = new Tunnel(registry.nextTunnelId(), this, request.target());
+        List<IpAddressMatcher> allow;
+        try {
+            allow = AdmissionControl.tunnelAllowList(request.allow());
+        } catch (IllegalArgumentException e) {
+            send(new TunnelRefused(request.requestId(), e.getMessage()));
+            return;
+        }
+        Tunnel tunnel = new Tunnel(registry.nextTunnelId(), this, request.target(), allow);
         binder.bind(control.eventLoop(), request.requestedPort(), identity, tunnel::accept).whenComplete((listener, error) -> {
             binding--;
             if (error != null) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
+import org.springframework.security.web.util.matcher.IpAddressMatcher;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -41,6 +42,8 @@ public final class Tunnel {
     private final int id;
     private final ClientSession session;
     private final String target;
+    /** The client's own allow list for this tunnel (empty: the server's policy alone). */
+    private final List<IpAddressMatcher> allow;
     private final Instant openedAt;
     private final Map<Long, UserConnection> connections = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -53,7 +56,8 @@ public final class Tunnel {
     private volatile long closedBytesIn;
     private volatile long closedBytesOut;
 
-    Tunnel(int id, ClientSession session, String target) {
+    Tunnel(int id, ClientSession session, String target, List<IpAddressMatcher> allow) {
+        this.allow = allow;
         this.id = id;
         this.session = session;
         this.target = target;
@@ -125,6 +129,13 @@ public final class Tunnel {
         if (state != State.OPEN || !session.isOpen()) {
             refuse(user, RefusalReason.TUNNEL_CLOSED);
             return;
+        }
+        if (!allow.isEmpty()) {
+            String ip = user.remoteAddress().getAddress().getHostAddress();
+            if (allow.stream().noneMatch(m -> m.matches(ip))) {
+                refuse(user, RefusalReason.ACCESS_DENIED);
+                return;
+            }
         }
         AdmissionControl admission = session.registry().admission();
         if (connections.size() >= admission.limits().maxConnectionsPerTunnel()) {

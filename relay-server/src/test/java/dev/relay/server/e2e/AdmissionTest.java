@@ -9,6 +9,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.relay.client.RelayClient;
 import dev.relay.client.RelayException;
 import dev.relay.client.Tunnel;
+import dev.relay.client.TunnelOptions;
 import dev.relay.server.config.RelayProperties;
 import dev.relay.server.tunnel.AuditLog;
 import dev.relay.server.tunnel.RefusalReason;
@@ -117,6 +118,27 @@ class AdmissionTest {
             try (User allowed = User.connectFrom("127.0.0.3", tunnel.publicPort())) {
                 assertThat(allowed.roundTrip("in", 0)).isEqualTo("in");
             }
+        }
+    }
+
+    @Test
+    void tunnelsOwnAllowListNarrowsButNeverWidensTheServersPolicy() throws IOException {
+        RelayProperties.Access access = new RelayProperties.Access(List.of(), List.of("127.0.0.3/32"));
+        try (TestServer server = TestServer.builder().access(access).start();
+                EchoTarget ps = EchoTarget.start(); RelayClient client = server.client()) {
+            Tunnel tunnel = client.openTunnel(TunnelOptions.to("127.0.0.1", ps.port())
+                    .allow(List.of("127.0.0.2", "127.0.0.3/32")));
+            try (User allowed = User.connectFrom("127.0.0.2", tunnel.publicPort())) {
+                assertThat(allowed.roundTrip("mine", 0)).isEqualTo("mine");
+            }
+            assertThat(User.refused(() -> User.connect(tunnel.publicPort()))).as("not on the tunnel's list").isTrue();
+            assertThat(User.refused(() -> User.connectFrom("127.0.0.3", tunnel.publicPort())))
+                    .as("on the tunnel's list, but the server denies it").isTrue();
+            assertThat(server.registry.connectionsRefused(RefusalReason.ACCESS_DENIED)).isEqualTo(2);
+
+            assertThatThrownBy(() -> client.openTunnel(TunnelOptions.to("127.0.0.1", ps.port())
+                    .allow(List.of("not-an-address/99"))))
+                    .hasMessageContaining("allow list entry 'not-an-address/99'");
         }
     }
 
