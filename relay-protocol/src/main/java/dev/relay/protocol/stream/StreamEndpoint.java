@@ -292,6 +292,13 @@ public final class StreamEndpoint {
                 reset("write to the socket failed: " + f.cause(), true);
                 return;
             }
+            if (socketInputDone) {
+                // Both directions end: the close that follows sends the FIN. Netty's shutdownOutput would also
+                // build an exception (with its stack trace) for every connection, only to throw it away.
+                socketOutputDone = true;
+                finishIfDone();
+                return;
+            }
             if (socket instanceof SocketChannel s && !s.isOutputShutdown()) {
                 s.shutdownOutput().addListener((ChannelFutureListener) done -> {
                     socketOutputDone = true;
