@@ -183,7 +183,9 @@ public final class ClientSession {
             send(new TunnelRefused(request.requestId(), e.getMessage()));
             return;
         }
-        Tunnel tunnel = new Tunnel(registry.nextTunnelId(), this, request.target(), allow);
+        List<String> allowList = request.allow().isBlank() ? List.of()
+                : java.util.Arrays.stream(request.allow().split(",")).map(String::trim).toList();
+        Tunnel tunnel = new Tunnel(registry.nextTunnelId(), this, request.target(), allowList, allow);
         binder.bind(control.eventLoop(), request.requestedPort(), identity, tunnel::accept).whenComplete((listener, error) -> {
             binding--;
             if (error != null) {

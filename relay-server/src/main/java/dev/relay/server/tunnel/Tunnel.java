@@ -36,7 +36,7 @@ public final class Tunnel {
     /** A read-only view for the admin API. */
     public record Info(int id, String clientId, String clientAddress, int publicPort, String publicAddress,
             String target, Instant openedAt, int activeConnections, long totalConnections, long bytesIn,
-            long bytesOut) {
+            long bytesOut, List<String> allow) {
     }
 
     private final int id;
@@ -44,6 +44,7 @@ public final class Tunnel {
     private final String target;
     /** The client's own allow list for this tunnel (empty: the server's policy alone). */
     private final List<IpAddressMatcher> allow;
+    private final List<String> allowList;
     private final Instant openedAt;
     private final Map<Long, UserConnection> connections = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -56,7 +57,8 @@ public final class Tunnel {
     private volatile long closedBytesIn;
     private volatile long closedBytesOut;
 
-    Tunnel(int id, ClientSession session, String target, List<IpAddressMatcher> allow) {
+    Tunnel(int id, ClientSession session, String target, List<String> allowList, List<IpAddressMatcher> allow) {
+        this.allowList = List.copyOf(allowList);
         this.allow = allow;
         this.id = id;
         this.session = session;
@@ -92,7 +94,7 @@ public final class Tunnel {
             out += c.bytesOut();
         }
         return new Info(id, session.id(), session.remoteAddress(), publicPort, publicAddress, target, openedAt,
-                activeConnections, totalConnections, in, out);
+                activeConnections, totalConnections, in, out, allowList);
     }
 
     /** A future that completes once the tunnel is CLOSED: listener unbound and every user disconnected. */

@@ -80,8 +80,9 @@ class AdminApiTest {
         assertThat(tunnels).hasSize(1);
         Map<String, Object> t = tunnels.get(0);
         assertThat(t).containsOnlyKeys("id", "publicPort", "publicAddress", "clientId", "clientAddress", "target",
-                "openedAt", "activeConnections", "totalConnections", "bytesIn", "bytesOut");
-        assertThat(t).containsEntry("id", tunnel.id())
+                "openedAt", "activeConnections", "totalConnections", "bytesIn", "bytesOut", "allow");
+        assertThat(t).containsEntry("allow", List.of())
+                .containsEntry("id", tunnel.id())
                 .containsEntry("publicPort", tunnel.publicPort())
                 .containsEntry("publicAddress", tunnel.publicAddress())
                 .containsEntry("clientId", client.sessionId())

@@ -128,6 +128,8 @@ class AdmissionTest {
                 EchoTarget ps = EchoTarget.start(); RelayClient client = server.client()) {
             Tunnel tunnel = client.openTunnel(TunnelOptions.to("127.0.0.1", ps.port())
                     .allow(List.of("127.0.0.2", "127.0.0.3/32")));
+            assertThat(server.registry.tunnels()).singleElement()
+                    .satisfies(t -> assertThat(t.allow()).containsExactly("127.0.0.2", "127.0.0.3/32"));
             try (User allowed = User.connectFrom("127.0.0.2", tunnel.publicPort())) {
                 assertThat(allowed.roundTrip("mine", 0)).isEqualTo("mine");
             }
