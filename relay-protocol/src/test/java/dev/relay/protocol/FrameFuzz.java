@@ -18,7 +18,8 @@ final class FrameFuzz {
             case HELLO -> new Hello(random.nextInt(0x10000), string(random), positive(random), string(random),
                     string(random));
             case WELCOME -> new Welcome(random.nextInt(0x10000), string(random), positive(random), positive(random));
-            case OPEN_TUNNEL -> new OpenTunnel(random.nextInt(), random.nextInt(0x10000), string(random));
+            case OPEN_TUNNEL -> new OpenTunnel(random.nextInt(), random.nextInt(0x10000), string(random),
+                    string(random));
             case TUNNEL_OPENED -> new TunnelOpened(random.nextInt(), random.nextInt(), 1 + random.nextInt(0xFFFF),
                     string(random));
             case TUNNEL_REFUSED -> new TunnelRefused(random.nextInt(), string(random));
