@@ -5,11 +5,15 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 
 /** Awaitility set up for loopback events: checks at once, then every few milliseconds, up to {@link User#WAIT}. */
-final class Waits {
+public final class Waits {
     private Waits() {
     }
 
-    static ConditionFactory await() {
-        return Awaitility.await().atMost(User.WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2));
+    public static ConditionFactory await() {
+        return await(User.WAIT);
+    }
+
+    public static ConditionFactory await(Duration atMost) {
+        return Awaitility.await().atMost(atMost).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2));
     }
 }

@@ -1,5 +1,7 @@
 package dev.relay.server.hostile;
 
+import dev.relay.server.e2e.Waits;
+import dev.relay.server.e2e.User;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -389,16 +391,18 @@ class FaultScenariosTest {
     }
 
     static void assertRefused(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
-            // A free port in the ephemeral range can be handed to this very socket as its source: it then connects
-            // to itself (TCP self-connect), which proves that nothing listens there.
-            assertThat(s.getLocalPort()).as("port %d still accepts connections", port).isEqualTo(port);
-        } catch (ConnectException expected) {
-            // refused: the port is closed
-        } catch (IOException e) {
-            throw new AssertionError("port " + port + ": " + e, e);
-        }
+        // Java closes a listening socket's descriptor only once its selector lets go of it, on the event loop's
+        // next turn: until then the kernel may still complete a connect, which it resets when the socket goes.
+        Waits.await().untilAsserted(() -> {
+            try (Socket s = new Socket()) {
+                s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+                // A free port in the ephemeral range can be handed to this very socket as its source: it then
+                // connects to itself (TCP self-connect), which proves that nothing listens there.
+                assertThat(s.getLocalPort()).as("port %d still accepts connections", port).isEqualTo(port);
+            } catch (ConnectException expected) {
+                // refused: the port is closed
+            }
+        });
     }
 
     static void assertPrefix(byte[] received, byte[] sent) {

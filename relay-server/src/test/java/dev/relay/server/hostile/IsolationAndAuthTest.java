@@ -1,5 +1,7 @@
 package dev.relay.server.hostile;
 
+import dev.relay.server.e2e.Waits;
+import dev.relay.server.e2e.User;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

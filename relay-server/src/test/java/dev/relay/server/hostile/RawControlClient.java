@@ -1,5 +1,6 @@
 package dev.relay.server.hostile;
 
+import dev.relay.server.e2e.User;
 import dev.relay.protocol.Frame;
 import dev.relay.protocol.FrameCodec;
 import dev.relay.protocol.FrameEncoder;
