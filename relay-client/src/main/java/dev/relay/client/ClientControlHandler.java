@@ -189,7 +189,8 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         log.info("server is closing the connection: {} {}", g.code(), g.reason());
-        handshake.completeExceptionally(new RelayException("refused by the server: " + g.reason()));
+        handshake.completeExceptionally(new RefusedException("refused by the server: " + g.reason(),
+                FATAL.contains(g.code())));
         ctx.close();
     }
 

@@ -208,7 +208,7 @@ public final class RelayClient implements AutoCloseable {
                 if (closing) {
                     return;
                 }
-                if (isFatalRefusal(e)) {
+                if (e instanceof RefusedException refused && refused.fatal()) {
                     closeForGood(e.getMessage());
                     return;
                 }
@@ -251,11 +251,6 @@ public final class RelayClient implements AutoCloseable {
                 tunnelClosed(t, error.getMessage());
             }
         });
-    }
-
-    private static boolean isFatalRefusal(RelayException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.startsWith("refused by the server");
     }
 
     private void closeForGood(String reason) {

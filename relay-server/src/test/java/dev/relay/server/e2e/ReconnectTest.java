@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.relay.client.RelayClient;
 import dev.relay.client.RelayListener;
 import dev.relay.client.Tunnel;
+import dev.relay.server.config.RelayProperties;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -88,6 +89,33 @@ class ReconnectTest {
                 assertThat(events.nextOpened()).isEqualTo(address);
                 roundTrip(port);
                 assertThat(server.server.reservedPorts()).doesNotContain(port);
+            }
+        }
+    }
+
+    @Test
+    void serverAtItsClientLimitIsTriedAgainUntilThereIsRoom() throws Exception {
+        RelayProperties.Limits oneClient = new RelayProperties.Limits(1, 20, 1000, 1000, 1000, 10_000, 64);
+        try (TestServer server = TestServer.builder().portRange(RANGE).limits(oneClient).start();
+                DropProxy network = new DropProxy(server.port());
+                EchoTarget ps = EchoTarget.start()) {
+            Events events = new Events();
+            try (RelayClient client = client(network.port(), events)) {
+                Tunnel tunnel = client.openTunnel("127.0.0.1", ps.port());
+                String address = events.nextOpened();
+
+                network.pause();
+                network.dropAll();
+                Waits.await().until(() -> server.registry.clientCount() == 0);
+                RelayClient other = server.client(); // takes the only slot
+                network.resume();
+                // Refused as OVERLOADED, at least once: the client must keep trying, not give up.
+                Waits.await().until(() -> server.server.counters().clientsRefused() > 0);
+                assertThat(client.closeFuture()).isNotDone();
+
+                other.close();
+                assertThat(events.nextOpened()).isEqualTo(address);
+                roundTrip(tunnel.publicPort());
             }
         }
     }
