@@ -121,6 +121,10 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
         Frame frame = (Frame) msg;
         if (!handshake.isDone()) {
             if (frame instanceof Welcome welcome) {
+                if (welcome.version() < Frames.MIN_VERSION || welcome.version() > Frames.VERSION) {
+                    throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION, "the server speaks protocol version "
+                            + welcome.version() + " (expected: " + Frames.MIN_VERSION + "-" + Frames.VERSION + ")");
+                }
                 streams.peerMaxFrameLength(welcome.maxFrameLength());
                 handshake.complete(welcome);
                 return;

@@ -365,8 +365,9 @@ public final class RelayClient implements AutoCloseable {
 
         /** Bytes the server may send on one stream before this client returns credit (default 4 MiB). */
         public Builder streamWindow(int bytes) {
-            if (bytes < 1024) {
-                throw new IllegalArgumentException("streamWindow: " + bytes + " (expected: >= 1024)");
+            if (bytes < Frames.EARLY_DATA_WINDOW) {
+                throw new IllegalArgumentException("streamWindow: " + bytes + " (expected: >= "
+                        + Frames.EARLY_DATA_WINDOW + ", the server's early data)");
             }
             this.streamWindow = bytes;
             return this;
@@ -377,8 +378,9 @@ public final class RelayClient implements AutoCloseable {
          * limits the stream (default 16 MiB); the window starts at {@link #streamWindow(int)}.
          */
         public Builder maxStreamWindow(int bytes) {
-            if (bytes < 1024) {
-                throw new IllegalArgumentException("maxStreamWindow: " + bytes + " (expected: >= 1024)");
+            if (bytes < Frames.EARLY_DATA_WINDOW) {
+                throw new IllegalArgumentException("maxStreamWindow: " + bytes + " (expected: >= "
+                        + Frames.EARLY_DATA_WINDOW + ")");
             }
             this.maxStreamWindow = bytes;
             return this;

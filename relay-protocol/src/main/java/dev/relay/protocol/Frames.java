@@ -5,7 +5,16 @@ import io.netty.channel.WriteBufferWaterMark;
 /** Protocol constants and the checks shared by the frame records. */
 public final class Frames {
     /** The protocol version this build speaks. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** The oldest version this build still speaks (version 1 has no early data). */
+    public static final int MIN_VERSION = 1;
+    /** The first version in which the server sends a stream's data before STREAM_ACCEPT (early data). */
+    public static final int EARLY_DATA_VERSION = 2;
+    /**
+     * From version 2 on, the bytes the server may send on a new stream before the client's STREAM_ACCEPT: the user's
+     * first bytes travel with STREAM_OPEN instead of one round trip later. Every client window is at least this.
+     */
+    public static final int EARLY_DATA_WINDOW = 16 * 1024;
     /** Bytes of the length prefix in front of every frame. */
     public static final int LENGTH_FIELD_LENGTH = 4;
     /** Bytes of a {@link StreamData} frame before its payload: type (1) and stream id (4). */

@@ -8,12 +8,15 @@ import dev.relay.protocol.StreamData;
 import dev.relay.protocol.StreamHalfClose;
 import dev.relay.protocol.StreamReset;
 import dev.relay.protocol.WindowUpdate;
+import dev.relay.protocol.transport.HalfClosingNioSocketChannel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.SocketChannel;
+import java.io.IOException;
+import java.util.ArrayDeque;
 
 /**
  * One end of a stream: a TCP socket (the user's on the server, the local target's on the client) bridged to a
@@ -39,8 +42,13 @@ public final class StreamEndpoint {
     private final StreamTable table;
     private final ReceiveWindow receiveWindow;
     private SendWindow sendWindow;
+    /** Credit granted before the peer accepted the stream (early data), deducted from its window when it does. */
+    private int earlyWindow;
+    private boolean accepted;
     private Channel socket;
     private ByteBuf pending;
+    /** Data the peer sent before this side had a socket to write it to (early data), in order. */
+    private ArrayDeque<ByteBuf> unattached;
     private boolean socketInputDone;
     private boolean halfCloseSent;
     private boolean peerHalfClosed;
@@ -108,18 +116,47 @@ public final class StreamEndpoint {
             socket.close();
             return;
         }
+        if (unattached != null) {
+            for (ByteBuf data = unattached.poll(); data != null; data = unattached.poll()) {
+                writeToSocket(data);
+            }
+            unattached = null;
+            table.flushLater(socket);
+        }
         if (peerHalfClosed) {
             shutdownSocketOutput();
         }
         updateReadState();
     }
 
-    /** The peer is ready to receive and granted {@code window} bytes of credit. */
-    public void open(int window) {
+    /**
+     * Lets this side send up to {@code window} bytes before the peer accepts the stream (early data, protocol 2):
+     * the socket reads at once instead of one round trip later. The peer's accept then grants the rest of its window.
+     */
+    void allowEarlyData(int window) {
         if (sendWindow != null) {
-            throw new ProtocolException("stream " + id + " accepted twice");
+            throw new IllegalStateException("stream " + id + " already has credit");
         }
         sendWindow = new SendWindow(window);
+        earlyWindow = window;
+    }
+
+    /** The peer is ready to receive and granted {@code window} bytes of credit. */
+    public void open(int window) {
+        if (accepted) {
+            throw new ProtocolException("stream " + id + " accepted twice");
+        }
+        if (sendWindow != null && window < earlyWindow) {
+            throw new ProtocolException("stream " + id + ": window " + window + " is below the early-data window "
+                    + earlyWindow);
+        }
+        accepted = true;
+        if (sendWindow == null) {
+            sendWindow = new SendWindow(window);
+        } else if (window > earlyWindow) {
+            // The window counts from the stream's first byte, and the early window was part of it.
+            sendWindow.grant(window - earlyWindow);
+        }
         drain();
     }
 
@@ -173,12 +210,30 @@ public final class StreamEndpoint {
             frame.release();
             throw e;
         }
-        if (closed || socket == null || !socket.isActive()) {
+        if (closed) {
             frame.release();
             return;
         }
+        if (socket == null) {
+            // Early data: the socket is still connecting. The receive window bounds what waits here.
+            if (unattached == null) {
+                unattached = new ArrayDeque<>(4);
+            }
+            unattached.add(frame.content());
+            return;
+        }
+        if (!socket.isActive()) {
+            frame.release();
+            return;
+        }
+        writeToSocket(frame.content());
+        table.flushLater(socket);
+    }
+
+    private void writeToSocket(ByteBuf data) {
+        int bytes = data.readableBytes();
         bytesToSocket += bytes;
-        socket.write(frame.content()).addListener((ChannelFutureListener) f -> {
+        socket.write(data).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 written(bytes);
             } else {
@@ -186,11 +241,10 @@ public final class StreamEndpoint {
                 reset("write to the socket failed: " + f.cause(), true);
             }
         });
-        table.flushLater(socket);
     }
 
     void onWindowUpdate(int increment) {
-        if (sendWindow == null) {
+        if (!accepted) {
             throw new ProtocolException("stream " + id + ": window update before the stream was accepted");
         }
         sendWindow.grant(increment);
@@ -299,7 +353,17 @@ public final class StreamEndpoint {
                 finishIfDone();
                 return;
             }
-            if (socket instanceof SocketChannel s && !s.isOutputShutdown()) {
+            if (socket instanceof HalfClosingNioSocketChannel s) {
+                // Everything before the empty write is written, and nothing is written after it.
+                try {
+                    s.shutdownOutputNow();
+                } catch (IOException e) {
+                    reset("shutting down the socket's output failed: " + e, true);
+                    return;
+                }
+                socketOutputDone = true;
+                finishIfDone();
+            } else if (socket instanceof SocketChannel s && !s.isOutputShutdown()) {
                 s.shutdownOutput().addListener((ChannelFutureListener) done -> {
                     socketOutputDone = true;
                     finishIfDone();
@@ -335,6 +399,12 @@ public final class StreamEndpoint {
         if (pending != null) {
             pending.release();
             pending = null;
+        }
+        if (unattached != null) {
+            for (ByteBuf data = unattached.poll(); data != null; data = unattached.poll()) {
+                data.release();
+            }
+            unattached = null;
         }
     }
 

@@ -36,6 +36,7 @@ public final class StreamTable {
     private int maxDataPayload = Frames.maxDataPayload(Frames.MIN_MAX_FRAME_LENGTH);
     private int highestStreamId;
     private int maxReceiveWindow;
+    private int earlyDataWindow;
     private LongSupplier rttNanos = () -> 0;
     private boolean controlDirty;
     private boolean flushScheduled;
@@ -66,6 +67,18 @@ public final class StreamTable {
         }
         this.maxReceiveWindow = maxWindow;
         this.rttNanos = rttNanos;
+        return this;
+    }
+
+    /**
+     * Lets each stream this side creates send up to {@code window} bytes before the peer accepts it (protocol 2 and
+     * later, on the server): see {@link dev.relay.protocol.Frames#EARLY_DATA_WINDOW}.
+     */
+    public StreamTable earlyData(int window) {
+        if (window <= 0) {
+            throw new IllegalArgumentException("window: " + window + " (expected: > 0)");
+        }
+        this.earlyDataWindow = window;
         return this;
     }
 
@@ -111,6 +124,9 @@ public final class StreamTable {
         }
         highestStreamId = id;
         StreamEndpoint endpoint = new StreamEndpoint(id, this, receiveWindow);
+        if (earlyDataWindow > 0) {
+            endpoint.allowEarlyData(earlyDataWindow);
+        }
         streams.put(id, new Entry(endpoint, onClose));
         return endpoint;
     }
@@ -190,7 +206,8 @@ public final class StreamTable {
         controlDirty = true;
     }
 
-    void send(Frame frame) {
+    /** Writes a frame on the control connection; it is flushed at the end of this event-loop turn. */
+    public void send(Frame frame) {
         write(frame);
         flushControlLater();
     }

@@ -485,6 +485,76 @@ class StreamTableTest {
         assertThat(sent()).containsExactly(data(1, 5, 0));
     }
 
+    // ---- early data (protocol 2): the server sends before the client accepts
+
+    @Test
+    void withEarlyDataTheSocketReadsBeforeTheAcceptAndTheAcceptGrantsTheRestOfTheWindow() {
+        table.earlyData(40);
+        StreamEndpoint stream = table.create(1, ended::add);
+        EmbeddedChannel socket = attach(stream);
+        assertThat(socket.config().isAutoRead()).as("reads before the peer accepted").isTrue();
+
+        socket.writeInbound(bytes(50, 0));
+        assertThat(sent()).as("only the early window goes out").containsExactly(data(1, 40, 0));
+        assertThat(socket.config().isAutoRead()).isFalse();
+        assertThatThrownBy(() -> table.handle(new WindowUpdate(1, 10))).as("credit before the accept")
+                .isInstanceOf(ProtocolException.class);
+
+        // The peer's window of 100 counts from the stream's first byte: 40 are spent, 60 remain.
+        stream.open(100);
+        assertThat(sent()).containsExactly(data(1, 10, 40));
+        socket.writeInbound(bytes(60, 50));
+        assertThat(sent()).containsExactly(data(1, 50, 50));
+        assertThat(stream.bufferedBytes()).as("waits for credit").isEqualTo(10);
+        assertThat(socket.config().isAutoRead()).isFalse();
+    }
+
+    @Test
+    void anAcceptBelowTheEarlyWindowIsAProtocolError() {
+        table.earlyData(40);
+        StreamEndpoint stream = table.create(1, ended::add);
+        attach(stream);
+        assertThatThrownBy(() -> stream.open(39)).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("below the early-data window");
+        stream.open(40);
+        assertThatThrownBy(() -> stream.open(40)).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("accepted twice");
+    }
+
+    @Test
+    void dataBeforeTheSocketIsAttachedIsWrittenOnAttachInOrderThenTheHalfClose() {
+        StreamEndpoint stream = table.create(1, ended::add);
+        stream.open(100);
+        table.handle(new StreamData(1, bytes(10, 0)));
+        table.handle(new StreamData(1, bytes(20, 10)));
+        table.handle(new StreamHalfClose(1));
+        assertThat(stream.bufferedBytes()).as("held for the socket, within the window").isEqualTo(30);
+        assertThatThrownBy(() -> table.handle(new StreamData(1, bytes(1, 30)))).as("data after the half-close")
+                .isInstanceOf(ProtocolException.class);
+
+        EmbeddedChannel socket = attach(stream);
+        control.runPendingTasks();
+        assertThat(written(socket)).isEqualTo(hex(30, 0));
+        assertThat(stream.bytesToSocket()).isEqualTo(30);
+        assertThat(sent()).as("credit for what was written").containsExactly(new WindowUpdate(1, 30));
+        // The FIN came after the data: the socket's output is done, its input still open.
+        socket.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        assertThat(sent()).containsExactly(new StreamHalfClose(1));
+        assertThat(ended).containsExactly(stream);
+    }
+
+    @Test
+    void dataHeldForASocketThatNeverCameIsReleasedByTheReset() {
+        StreamEndpoint stream = table.create(1, ended::add);
+        stream.open(100);
+        ByteBuf early = bytes(10, 0);
+        table.handle(new StreamData(1, early));
+        stream.reset("cannot reach the target", true);
+        assertThat(early.refCnt()).isZero();
+        assertThat(sent()).containsExactly(new StreamReset(1, "cannot reach the target"));
+        assertThat(ended).containsExactly(stream);
+    }
+
     @Test
     void attachingTwiceIsABug() {
         StreamEndpoint stream = table.create(1, ended::add);

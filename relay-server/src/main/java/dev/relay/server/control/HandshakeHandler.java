@@ -93,9 +93,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             throw new ProtocolException("expected HELLO first, got " + msg.getClass().getSimpleName());
         }
-        if (hello.version() != Frames.VERSION) {
+        if (hello.version() < Frames.MIN_VERSION || hello.version() > Frames.VERSION) {
             throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION, "protocol version " + hello.version()
-                    + " is not supported (expected: " + Frames.VERSION + ")");
+                    + " is not supported (expected: " + Frames.MIN_VERSION + "-" + Frames.VERSION + ")");
         }
         if (!authenticator.accepts(hello.token())) {
             refuse(ctx, hello);
@@ -132,9 +132,13 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         StreamTable streams = new StreamTable(ctx.channel(), (int) config.streamWindow().toBytes())
                 .autoTune((int) config.maxStreamWindow().toBytes(), heartbeat::rttNanos);
         streams.peerMaxFrameLength(hello.maxFrameLength());
+        if (hello.version() >= Frames.EARLY_DATA_VERSION) {
+            streams.earlyData(Frames.EARLY_DATA_WINDOW);
+        }
         ClientSession session = new ClientSession(ctx.channel(), streams, registry, binder, hello.agent(), identity);
         ctx.pipeline().replace(this, CONTROL, new ServerControlHandler(session, counters));
-        ctx.writeAndFlush(new Welcome(Frames.VERSION, session.id(), (int) config.maxFrameSize().toBytes(),
+        // The connection speaks the client's version, which is at most this server's.
+        ctx.writeAndFlush(new Welcome(hello.version(), session.id(), (int) config.maxFrameSize().toBytes(),
                 (int) config.heartbeatInterval().toMillis()));
         log.info("{} client {} connected ({})", ctx.channel(), session.id(), hello.agent());
     }

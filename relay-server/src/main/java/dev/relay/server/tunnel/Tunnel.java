@@ -160,8 +160,9 @@ public final class Tunnel {
         session.registry().add(connection);
         activeConnections = connections.size();
         totalConnections++;
-        // Announce the stream before touching the socket: whatever happens next, the client knows the stream id.
-        session.send(new StreamOpen(streamId, id, stream.receiveWindow(), remote));
+        // Announce the stream before touching the socket: whatever happens next, the client knows the stream id. With
+        // protocol 2 the socket reads at once, and the user's first bytes follow STREAM_OPEN in the same flush.
+        session.streams().send(new StreamOpen(streamId, id, stream.receiveWindow(), remote));
         user.pipeline().addLast("stream", new StreamSocketHandler(stream));
         stream.attach(user);
     }
