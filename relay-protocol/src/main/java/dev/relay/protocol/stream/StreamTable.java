@@ -10,10 +10,12 @@ import dev.relay.protocol.StreamHalfClose;
 import dev.relay.protocol.StreamReset;
 import dev.relay.protocol.WindowUpdate;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -210,6 +212,21 @@ public final class StreamTable {
     public void send(Frame frame) {
         write(frame);
         flushControlLater();
+    }
+
+    /**
+     * Writes a frame and flushes it one event-loop turn later, with whatever that turn reads: a new stream's
+     * STREAM_OPEN then shares one write (and one wake-up of the peer) with the user's first bytes, when they are
+     * already waiting. A flush already due this turn takes it along sooner.
+     */
+    public void sendNextTurn(Frame frame) {
+        write(frame);
+        if (!flushScheduled) {
+            flushScheduled = true;
+            EventLoop loop = control.eventLoop();
+            // A task scheduled from a task runs after the next I/O pass, not in the current task pass.
+            loop.execute(() -> loop.schedule(flushTask, 0, TimeUnit.NANOSECONDS));
+        }
     }
 
     void flushControlLater() {

@@ -161,8 +161,8 @@ public final class Tunnel {
         activeConnections = connections.size();
         totalConnections++;
         // Announce the stream before touching the socket: whatever happens next, the client knows the stream id. With
-        // protocol 2 the socket reads at once, and the user's first bytes follow STREAM_OPEN in the same flush.
-        session.streams().send(new StreamOpen(streamId, id, stream.receiveWindow(), remote));
+        // protocol 2 the socket reads at once, and the user's first bytes, if already there, share its write.
+        session.streams().sendNextTurn(new StreamOpen(streamId, id, stream.receiveWindow(), remote));
         user.pipeline().addLast("stream", new StreamSocketHandler(stream));
         stream.attach(user);
     }

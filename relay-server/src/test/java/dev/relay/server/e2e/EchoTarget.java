@@ -24,7 +24,7 @@ import java.util.concurrent.Executors;
  * The "protected server" of the tests: a local TCP service on 127.0.0.1. Unnamed, it echoes every byte and records
  * the SHA-256 of everything each connection sent it; named, it answers each line with {@code name:line}.
  */
-final class EchoTarget implements AutoCloseable {
+public final class EchoTarget implements AutoCloseable {
     private final ServerSocket server;
     private final String prefix;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -41,7 +41,7 @@ final class EchoTarget implements AutoCloseable {
     }
 
     /** An echo target on a free port. */
-    static EchoTarget start() throws IOException {
+    public static EchoTarget start() throws IOException {
         return new EchoTarget(null, 0);
     }
 
@@ -55,7 +55,7 @@ final class EchoTarget implements AutoCloseable {
         return new EchoTarget(null, port);
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 

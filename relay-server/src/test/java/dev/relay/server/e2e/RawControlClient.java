@@ -48,14 +48,24 @@ final class RawControlClient implements AutoCloseable {
     static RawControlClient withTunnel(int port) throws IOException {
         RawControlClient c = connect(port);
         c.handshake();
-        c.send(new OpenTunnel(1, 0, "raw:1"));
-        c.expect(TunnelOpened.class);
+        c.openTunnel();
         return c;
     }
 
     void handshake() throws IOException {
-        send(new Hello(Frames.VERSION, TestServer.TOKEN, Frames.DEFAULT_MAX_FRAME_LENGTH, "raw-test", "raw-" + System.nanoTime()));
-        expect(Welcome.class);
+        handshake(Frames.VERSION);
+    }
+
+    /** Says hello speaking protocol {@code version} and returns the server's {@link Welcome}. */
+    Welcome handshake(int version) throws IOException {
+        send(new Hello(version, TestServer.TOKEN, Frames.DEFAULT_MAX_FRAME_LENGTH, "raw-test", "raw-" + System.nanoTime()));
+        return expect(Welcome.class);
+    }
+
+    /** Asks for a tunnel on any public port and returns the server's {@link TunnelOpened}. */
+    TunnelOpened openTunnel() throws IOException {
+        send(new OpenTunnel(1, 0, "raw:1"));
+        return expect(TunnelOpened.class);
     }
 
     void send(Frame frame) throws IOException {
@@ -83,6 +93,21 @@ final class RawControlClient implements AutoCloseable {
     /** Reads the next frame, skipping pings and data; {@code null} on EOF or reset. */
     Frame next() throws IOException {
         while (true) {
+            Frame f = nextWithData();
+            if (f instanceof StreamData data) {
+                data.release();
+                continue;
+            }
+            return f;
+        }
+    }
+
+    /**
+     * Reads the next frame, data included (the caller releases a {@link StreamData}), skipping only the server's
+     * pings; {@code null} on EOF or reset.
+     */
+    Frame nextWithData() throws IOException {
+        while (true) {
             int length;
             try {
                 length = in.readInt();
@@ -92,10 +117,6 @@ final class RawControlClient implements AutoCloseable {
             byte[] body = new byte[length];
             in.readFully(body);
             Frame f = FrameCodec.decode(Unpooled.wrappedBuffer(body));
-            if (f instanceof StreamData data) {
-                data.release();
-                continue;
-            }
             if (f instanceof dev.relay.protocol.Ping) {
                 continue;
             }
