@@ -8,7 +8,7 @@
 #
 #   bench/run.sh                  writes bench/results.md (the table), bench/profile.md, and raw logs in bench/out/
 #
-# Knobs (environment): BULK_SECONDS=5 BULK_ROUNDS=2 HOLD_CONNS=10000 WAN_DELAY_MS=25 WAN_SECONDS=8 PROFILE=1 REBUILD=0
+# Knobs (environment): BULK_SECONDS=5 BULK_ROUNDS=2 LAT_ROUNDS=3 HOLD_CONNS=10000 WAN_DELAY_MS=25 WAN_SECONDS=8 PROFILE=1 REBUILD=0
 # Needs root for apt-get (only when a tool is missing) and for a private sshd (it needs /run/sshd).
 set -euo pipefail
 
@@ -19,6 +19,7 @@ RESULTS=${RESULTS:-$BENCH/results.md}
 PROFILE_MD=${PROFILE_MD:-$BENCH/profile.md}
 BULK_SECONDS=${BULK_SECONDS:-5}
 BULK_ROUNDS=${BULK_ROUNDS:-2}
+LAT_ROUNDS=${LAT_ROUNDS:-3}
 HOLD_CONNS=${HOLD_CONNS:-10000}
 WAN_DELAY_MS=${WAN_DELAY_MS:-25}
 WAN_SECONDS=${WAN_SECONDS:-8}
@@ -360,31 +361,50 @@ for cfg in "1 0" "1 1" "8 0" "8 1"; do
   done
 done
 
-# ---------------------------------------------------------------- 2. 64-byte round trips, 3. connect+echo+close
-log "round trips (64 B, one connection) and connect+1-byte echo+close"
-for path in "${PATHS[@]}"; do
+# ---------------------------------------------------------------- 2. 64-byte round trips, 3. connect+echo+close, 5. HTTP
+# Latency, connection rate and HTTP swing by tens of percent between runs on a shared 2-core machine, so each path is
+# measured LAT_ROUNDS times, the path order reversed every round, and the table takes each path's median round.
+log "round trips (64 B, one connection), connect+1-byte echo+close and HTTP (wrk -t2 -c32 -d5s): $LAT_ROUNDS rounds, median"
+lat_round() { # ROUND PATH : one round of the three workloads on one path, into metrics-rounds.tsv
+  local round=$1 path=$2 r url rps p99 errs
   r=$("${TOOL[@]}" rr "${PORT[$path,echo]}" 64 30000 4)
-  metric $path rr_p50_us "$(jget "$r" p50_us)"; metric $path rr_p99_us "$(jget "$r" p99_us)"
-  log "  rr $path: $r"
-done
-for path in "${PATHS[@]}"; do
+  printf '%s	%s	round %s	%s
+' $path rr_p50_us $round "$(jget "$r" p50_us)" >> "$OUT/metrics-rounds.tsv"
+  printf '%s	%s	round %s	%s
+' $path rr_p99_us $round "$(jget "$r" p99_us)" >> "$OUT/metrics-rounds.tsv"
+  log "  round $round rr $path: $r"
   r=$("${TOOL[@]}" connect "${PORT[$path,echo]}" 4000 4)
-  metric $path conn_per_s "$(jget "$r" conn_per_s)"; metric $path conn_p99_us "$(jget "$r" p99_us)"
-  metric $path conn_errors "$(jget "$r" errors)"
-  log "  connect $path: $r"
-done
-
-# ---------------------------------------------------------------- 5. HTTP 1 KiB through the tunnel (wrk)
-log "HTTP: wrk -t2 -c32 -d5s (after a 1 s warm-up)"
-for path in "${PATHS[@]}"; do
+  printf '%s	%s	round %s	%s
+' $path conn_per_s $round "$(jget "$r" conn_per_s)" >> "$OUT/metrics-rounds.tsv"
+  printf '%s	%s	round %s	%s
+' $path conn_p99_us $round "$(jget "$r" p99_us)" >> "$OUT/metrics-rounds.tsv"
+  printf '%s	%s	round %s	%s
+' $path conn_errors $round "$(jget "$r" errors)" >> "$OUT/metrics-rounds.tsv"
+  log "  round $round connect $path: $r"
   url="http://$H:${PORT[$path,http]}/1k.txt"
   timeout 20 wrk -t2 -c32 -d1s "$url" > /dev/null 2>&1 || true
-  timeout 30 wrk -t2 -c32 -d5s --latency "$url" > "$OUT/wrk-$path.txt" 2>&1 || true
-  rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/wrk-$path.txt")
-  p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }' "$OUT/wrk-$path.txt")
-  errs=$(awk '/Socket errors|Non-2xx/ {print}' "$OUT/wrk-$path.txt" | tr '\n' ' ')
-  metric $path http_rps "${rps:-NaN}"; metric $path http_p99_ms "${p99:-NaN}"
-  log "  http $path: ${rps:-?} req/s, p99 ${p99:-?} ms ${errs}"
+  timeout 30 wrk -t2 -c32 -d5s --latency "$url" > "$OUT/wrk-$path-r$round.txt" 2>&1 || true
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/wrk-$path-r$round.txt")
+  p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }' "$OUT/wrk-$path-r$round.txt")
+  errs=$(awk '/Socket errors|Non-2xx/ {print}' "$OUT/wrk-$path-r$round.txt" | tr '\n' ' ')
+  printf '%s	%s	round %s	%s
+' $path http_rps $round "${rps:-NaN}" >> "$OUT/metrics-rounds.tsv"
+  printf '%s	%s	round %s	%s
+' $path http_p99_ms $round "${p99:-NaN}" >> "$OUT/metrics-rounds.tsv"
+  log "  round $round http $path: ${rps:-?} req/s, p99 ${p99:-?} ms ${errs}"
+}
+for round in $(seq 1 "$LAT_ROUNDS"); do
+  order=("${PATHS[@]}")
+  ((round % 2 == 0)) && order=(relay ssh socat2 direct)
+  for path in "${order[@]}"; do lat_round "$round" "$path"; done
+done
+for path in "${PATHS[@]}"; do
+  for key in rr_p50_us rr_p99_us conn_per_s conn_p99_us conn_errors http_rps http_p99_ms; do
+    metric $path $key "$(python3 -c 'import statistics, sys
+v = [float(f[3]) for f in (l.rstrip("\n").split("\t") for l in open(sys.argv[1]))
+     if f[0] == sys.argv[2] and f[1] == sys.argv[3] and f[3] != "NaN"]
+print(statistics.median(v) if v else "NaN")' "$OUT/metrics-rounds.tsv" $path $key)"
+  done
 done
 
 # ---------------------------------------------------------------- WAN: 25 ms each way, Relay vs no relay
@@ -521,7 +541,7 @@ fi
   echo "ssh cipher	$(grep -m1 -o 'cipher: [^ ]*' "$OUT/logs/ssh-client.log" 2>/dev/null || ssh -G -F /dev/null localhost 2>/dev/null | awk '/^ciphers/ {split($2, c, ","); print c[1]}')"
   echo "load	load average at start $LOAD_START, before profiling $LOAD_END"
   echo "duration	$(( $(date +%s) - RUN_START )) s"
-  echo "settings	Relay JIT warmed up first; bulk ${BULK_SECONDS}s per case, best of ${BULK_ROUNDS}; WAN ${WAN_DELAY_MS} ms each way, proxy window ${WAN_WINDOW} B, ${WAN_SECONDS}s, experiment stream-window ${WAN_WIDE_WINDOW}; hold ${HOLD_CONNS} connections, opened and pinged within ${HOLD_TIMEOUT:-90} s"
+  echo "settings	Relay JIT warmed up first; bulk ${BULK_SECONDS}s per case, best of ${BULK_ROUNDS}; round trips, connect and HTTP median of ${LAT_ROUNDS} rounds; WAN ${WAN_DELAY_MS} ms each way, proxy window ${WAN_WINDOW} B, ${WAN_SECONDS}s, experiment stream-window ${WAN_WIDE_WINDOW}; hold ${HOLD_CONNS} connections, opened and pinged within ${HOLD_TIMEOUT:-90} s"
 } > "$OUT/info.tsv"
 python3 "$BENCH/tools/report.py" "$METRICS" "$OUT/info.tsv" > "$RESULTS"
 log "done in $(( $(date +%s) - RUN_START )) s: $RESULTS"

@@ -122,8 +122,11 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
         if (!handshake.isDone()) {
             if (frame instanceof Welcome welcome) {
                 if (welcome.version() < Frames.MIN_VERSION || welcome.version() > Frames.VERSION) {
-                    throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION, "the server speaks protocol version "
-                            + welcome.version() + " (expected: " + Frames.MIN_VERSION + "-" + Frames.VERSION + ")");
+                    String why = "the server speaks protocol version " + welcome.version() + " (expected: "
+                            + Frames.MIN_VERSION + "-" + Frames.VERSION + ")";
+                    // Fatal: connecting again would only hear the same version.
+                    handshake.completeExceptionally(new RefusedException(why, true));
+                    throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION, why);
                 }
                 streams.peerMaxFrameLength(welcome.maxFrameLength());
                 handshake.complete(welcome);

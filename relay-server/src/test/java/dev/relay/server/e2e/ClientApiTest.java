@@ -1,6 +1,7 @@
 package dev.relay.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.relay.client.ConnectionEvent;
 import dev.relay.client.RelayClient;
@@ -8,6 +9,15 @@ import dev.relay.client.RelayListener;
 import dev.relay.client.Tunnel;
 import dev.relay.client.TunnelOptions;
 import dev.relay.client.TunnelOptions.ProxyProtocol;
+import dev.relay.protocol.ErrorCode;
+import dev.relay.protocol.Frame;
+import dev.relay.protocol.FrameCodec;
+import dev.relay.protocol.Frames;
+import dev.relay.protocol.GoAway;
+import dev.relay.protocol.Welcome;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import java.io.DataInputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -149,6 +159,39 @@ class ClientApiTest {
                 assertThat(ua.roundTrip("1\n", 2)).isEqualTo("a:1\n");
                 assertThat(ub.roundTrip("2\n", 2)).isEqualTo("b:2\n");
             }
+        }
+    }
+
+    @Test
+    void aServerSpeakingAnUnknownProtocolVersionIsRefusedAtOnceAndNamed() throws Exception {
+        try (ServerSocket fake = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Frame> goAway = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = fake.accept()) {
+                    DataInputStream in = new DataInputStream(s.getInputStream());
+                    ByteBuf welcome = Unpooled.buffer();
+                    welcome.writeInt(0);
+                    FrameCodec.encodeHeaderAndFields(new Welcome(
+                            Frames.VERSION + 7, "s1", Frames.DEFAULT_MAX_FRAME_LENGTH,
+                            10_000), welcome);
+                    welcome.setInt(0, welcome.readableBytes() - 4);
+                    s.getOutputStream().write(ByteBufUtil.getBytes(welcome));
+                    welcome.release();
+                    // What the client says next, after its PING and HELLO: its last word.
+                    for (Frame f; ; ) {
+                        f = FrameCodec.decode(Unpooled.wrappedBuffer(in.readNBytes(in.readInt())));
+                        if (f instanceof GoAway) {
+                            return f;
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // reconnect is on: a version the client cannot speak must still end connect() at once, saying why.
+            assertThatThrownBy(() -> RelayClient.builder()
+                    .server("127.0.0.1", fake.getLocalPort()).token("t").connect())
+                    .hasMessageContaining("protocol version " + (Frames.VERSION + 7));
+            assertThat(((GoAway) goAway.get(10, TimeUnit.SECONDS)).code()).isEqualTo(ErrorCode.UNSUPPORTED_VERSION);
         }
     }
 }
