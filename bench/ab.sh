@@ -116,5 +116,6 @@ print(f"\nmedians of {len({r[0] for r in rows})} rounds; a = {sys.argv[2]}, b = 
 print("| workload | direct | a | b | b ÷ a |\n|---|--:|--:|--:|--:|")
 for c, _ in cols:
     d, a, b = med["direct"][c], med["a"][c], med["b"][c]
-    print(f"| {c} | {'–' if d != d else f'{d:,.1f}'} | {a:,.1f} | {b:,.1f} | {b / a:.2f}× |")
+    fmt = (lambda v: f"{v:,.2f}") if a < 10 else (lambda v: f"{v:,.1f}")
+    print(f"| {c} | {'–' if d != d else fmt(d)} | {fmt(a)} | {fmt(b)} | {b / a:.2f}× |")
 PY
