@@ -129,9 +129,6 @@ final class ClientControlHandler extends ChannelInboundHandlerAdapter {
                     throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION, why);
                 }
                 streams.peerMaxFrameLength(welcome.maxFrameLength());
-                if (welcome.version() >= Frames.EARLY_DATA_VERSION) {
-                    streams.peerSendsEarlyData(Frames.EARLY_DATA_WINDOW);
-                }
                 handshake.complete(welcome);
                 return;
             }

@@ -45,9 +45,6 @@ public final class StreamEndpoint {
     /** Credit granted before the peer accepted the stream (early data), deducted from its window when it does. */
     private int earlyWindow;
     private boolean accepted;
-    /** This side's STREAM_ACCEPT is written but not yet flushed (see {@link #sendAccept()}). */
-    private boolean acceptHeld;
-    private long bytesFromPeer;
     private Channel socket;
     private ByteBuf pending;
     /** Data the peer sent before this side had a socket to write it to (early data), in order. */
@@ -165,15 +162,7 @@ public final class StreamEndpoint {
 
     /** Tells the peer that this side reached its socket and grants it this side's window. */
     public void sendAccept() {
-        StreamAccept accept = new StreamAccept(id, receiveWindow.window());
-        int early = table.peerEarlyDataWindow();
-        if (early > 0 && bytesFromPeer < early / 2) {
-            // The peer can go on without it for now: saving it a write and the peer a wake-up of its own.
-            table.writeHeld(accept);
-            acceptHeld = true;
-        } else {
-            table.send(accept);
-        }
+        table.send(new StreamAccept(id, receiveWindow.window()));
     }
 
     // ---- from the socket
@@ -220,12 +209,6 @@ public final class StreamEndpoint {
         } catch (ProtocolException e) {
             frame.release();
             throw e;
-        }
-        bytesFromPeer += bytes;
-        if (acceptHeld && bytesFromPeer >= table.peerEarlyDataWindow() / 2) {
-            // Half the early window is spent: the peer needs the rest of its window soon.
-            acceptHeld = false;
-            table.flushControlLater();
         }
         if (closed) {
             frame.release();

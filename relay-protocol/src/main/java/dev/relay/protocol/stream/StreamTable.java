@@ -39,7 +39,6 @@ public final class StreamTable {
     private int highestStreamId;
     private int maxReceiveWindow;
     private int earlyDataWindow;
-    private int peerEarlyDataWindow;
     private LongSupplier rttNanos = () -> 0;
     private boolean controlDirty;
     private boolean flushScheduled;
@@ -83,23 +82,6 @@ public final class StreamTable {
         }
         this.earlyDataWindow = window;
         return this;
-    }
-
-    /**
-     * The peer may send up to {@code window} bytes of each stream it opens before this side accepts it (protocol 2
-     * and later, on the client). Accepts then need not go out at once: they ride with the stream's first data back,
-     * or leave when half the early window has arrived, whichever comes first.
-     */
-    public StreamTable peerSendsEarlyData(int window) {
-        if (window <= 0) {
-            throw new IllegalArgumentException("window: " + window + " (expected: > 0)");
-        }
-        this.peerEarlyDataWindow = window;
-        return this;
-    }
-
-    int peerEarlyDataWindow() {
-        return peerEarlyDataWindow;
     }
 
     int maxReceiveWindow() {
@@ -224,11 +206,6 @@ public final class StreamTable {
     void write(Frame frame) {
         control.write(frame);
         controlDirty = true;
-    }
-
-    /** Writes a frame that may wait: it leaves with the next flush of the control connection asked for by another. */
-    void writeHeld(Frame frame) {
-        control.write(frame);
     }
 
     /** Writes a frame on the control connection; it is flushed at the end of this event-loop turn. */

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.relay.protocol.Frames;
 import dev.relay.protocol.Ping;
 import dev.relay.protocol.ProtocolException;
-import dev.relay.protocol.StreamAccept;
 import dev.relay.protocol.StreamData;
 import dev.relay.protocol.StreamHalfClose;
 import dev.relay.protocol.StreamReset;
@@ -554,46 +553,6 @@ class StreamTableTest {
         assertThat(early.refCnt()).isZero();
         assertThat(sent()).containsExactly(new StreamReset(1, "cannot reach the target"));
         assertThat(ended).containsExactly(stream);
-    }
-
-    @Test
-    void withEarlyDataFromThePeerTheAcceptRidesWithTheFirstDataBack() {
-        table.peerSendsEarlyData(40);
-        StreamEndpoint stream = table.create(1, ended::add);
-        stream.open(100);
-        EmbeddedChannel socket = attach(stream);
-        stream.sendAccept();
-        assertThat(sent()).as("held: the peer may send 40 bytes without it").isEmpty();
-
-        socket.writeInbound(bytes(5, 0));
-        assertThat(sent()).containsExactly(new StreamAccept(1, RECEIVE_WINDOW), data(1, 5, 0));
-    }
-
-    @Test
-    void aHeldAcceptLeavesOnceHalfTheEarlyWindowHasArrived() {
-        table.peerSendsEarlyData(40);
-        StreamEndpoint stream = table.create(1, ended::add);
-        stream.open(100);
-        table.handle(new StreamData(1, bytes(10, 0)));
-        EmbeddedChannel socket = attach(stream);
-        stream.sendAccept();
-        assertThat(sent()).isEmpty();
-        assertThat(written(socket)).isEqualTo(hex(10, 0));
-
-        table.handle(new StreamData(1, bytes(10, 10)));
-        // The 20 bytes written also pass a quarter of the window: their credit follows the accept.
-        assertThat(sent()).containsExactly(new StreamAccept(1, RECEIVE_WINDOW),
-                new WindowUpdate(1, 20));
-        assertThat(written(socket)).isEqualTo(hex(10, 10));
-    }
-
-    @Test
-    void withoutEarlyDataFromThePeerTheAcceptLeavesAtOnce() {
-        StreamEndpoint stream = table.create(1, ended::add);
-        stream.open(100);
-        attach(stream);
-        stream.sendAccept();
-        assertThat(sent()).containsExactly(new StreamAccept(1, RECEIVE_WINDOW));
     }
 
     @Test
