@@ -12,6 +12,10 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,11 +30,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The audit trail as the server ships it: the server runs in its own JVM with the logging configuration in the jar
- * (not the tests' logback-test.xml), and its stdout carries one JSON object a line per event, promptly.
+ * Logging as the server ships it: the server runs in its own JVM with the logging configuration in the jar (not the
+ * tests' logback-test.xml). The audit trail is one JSON object a line per event, promptly; no log level lets the
+ * admin token out.
  */
-class AuditTrailProcessTest {
+class ShippedLoggingTest {
     private static final Pattern LISTENING = Pattern.compile("relay control server listening on \\S+:(\\d+)");
+    private static final Pattern ADMIN_PORT = Pattern.compile("Tomcat started on port (\\d+)");
 
     private final List<String> stdout = new CopyOnWriteArrayList<>();
     private Process server;
@@ -70,18 +76,41 @@ class AuditTrailProcessTest {
         assertThat(stdout).filteredOn(l -> l.contains("\"event\":\"tunnel-opened\"")).hasSize(1);
     }
 
-    private List<String> closedEvents() {
-        return stdout.stream().filter(l -> l.contains("\"event\":\"connection-closed\"")).toList();
+    @Test
+    void tomcatAtTraceDoesNotLogTheAdminTokenFromARequest() throws Exception {
+        String token = "admin-token-that-must-not-be-logged-0123456789";
+        server = startServer("--relay.control.port=0", "--server.port=0", "--server.address=127.0.0.1",
+                "--relay.control.bind-address=127.0.0.1", "--relay.auth.tokens=t", "--relay.admin.token=" + token,
+                "--logging.level.org.apache=TRACE");
+        int adminPort = Waits.await(Duration.ofSeconds(60)).until(() -> find(ADMIN_PORT), p -> p > 0);
+
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + adminPort + "/api/tunnels")).header("Authorization", "Bearer " + token)
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        // Tomcat did log at TRACE/DEBUG while it handled the request (so the check below is not vacuous) ...
+        Waits.await().until(() -> stdout.stream().anyMatch(l -> l.contains("DEBUG") && l.contains("NioEndpoint")
+                && l.contains("exec-")));
+        // ... but not the raw request with its Authorization header.
+        assertThat(String.join("\n", stdout)).doesNotContain(token);
     }
 
-    private int controlPort() {
+    private int find(Pattern pattern) {
         for (String line : stdout) {
-            Matcher m = LISTENING.matcher(line);
+            Matcher m = pattern.matcher(line);
             if (m.find()) {
                 return Integer.parseInt(m.group(1));
             }
         }
         return 0;
+    }
+
+    private List<String> closedEvents() {
+        return stdout.stream().filter(l -> l.contains("\"event\":\"connection-closed\"")).toList();
+    }
+
+    private int controlPort() {
+        return find(LISTENING);
     }
 
     /** The server in a child JVM, on this JVM's class path minus the test classes (and their logback-test.xml). */
