@@ -88,13 +88,18 @@ public record RelayProperties(
             @DefaultValue("localhost") @NotBlank String host,
             @DefaultValue("0.0.0.0") @NotBlank String bindAddress,
             @DefaultValue("") String portRange,
-            @DefaultValue("30s") Duration reservationGrace) {
+            @DefaultValue("30s") Duration reservationGrace,
+            @DefaultValue("0s") Duration idleTimeout) {
 
         public Public {
             PortRange.parse(portRange);
             if (reservationGrace == null || reservationGrace.isNegative()) {
                 throw new IllegalArgumentException("relay.public.reservation-grace: " + reservationGrace
                         + " (expected: >= 0)");
+            }
+            if (idleTimeout == null || idleTimeout.isNegative()) {
+                throw new IllegalArgumentException("relay.public.idle-timeout: " + idleTimeout
+                        + " (expected: >= 0, 0 for none)");
             }
         }
 

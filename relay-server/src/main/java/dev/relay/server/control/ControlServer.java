@@ -58,7 +58,8 @@ public final class ControlServer {
         this.registry = requireNonNull(registry, "registry");
         this.counters = requireNonNull(counters, "counters");
         RelayProperties.Public p = properties.publicPorts();
-        this.binder = new PublicPortBinder(p.host(), p.bindAddress(), p.range(), p.reservationGrace());
+        this.binder = new PublicPortBinder(p.host(), p.bindAddress(), p.range(), p.reservationGrace(),
+                p.idleTimeout());
         this.authenticator = new ClientAuthenticator(properties.auth());
         this.sslContext = sslContext(properties.tls());
     }

@@ -11,6 +11,7 @@ import io.netty.channel.Channel;
 import org.springframework.security.web.util.matcher.IpAddressMatcher;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -156,6 +157,10 @@ public final class ClientSession {
 
     TunnelRegistry registry() {
         return registry;
+    }
+
+    Duration userIdleTimeout() {
+        return binder.idleTimeout();
     }
 
     EventLoop eventLoop() {

@@ -33,6 +33,7 @@ public final class PublicPortBinder {
     private final Set<Integer> inUse = ConcurrentHashMap.newKeySet();
     private final Map<Integer, Reservation> reservations = new ConcurrentHashMap<>();
     private final Duration grace;
+    private final Duration idleTimeout;
 
     /** A lost client's port, kept for the same client identity until it expires. */
     private record Reservation(String owner, long expiresAtNanos) {
@@ -42,15 +43,26 @@ public final class PublicPortBinder {
     }
 
     public PublicPortBinder(String publicHost, String bindAddress, PortRange range) {
-        this(publicHost, bindAddress, range, Duration.ZERO);
+        this(publicHost, bindAddress, range, Duration.ZERO, Duration.ZERO);
     }
 
-    /** @param grace how long a lost client's ports stay reserved for it ({@code relay.public.reservation-grace}) */
-    public PublicPortBinder(String publicHost, String bindAddress, PortRange range, Duration grace) {
+    /**
+     * @param grace       how long a lost client's ports stay reserved for it ({@code relay.public.reservation-grace})
+     * @param idleTimeout how long a user connection may pass no bytes either way before it is closed, zero for ever
+     *                    ({@code relay.public.idle-timeout})
+     */
+    public PublicPortBinder(String publicHost, String bindAddress, PortRange range, Duration grace,
+            Duration idleTimeout) {
         this.publicHost = requireNonNull(publicHost, "publicHost");
         this.bindAddress = requireNonNull(bindAddress, "bindAddress");
         this.range = range;
         this.grace = requireNonNull(grace, "grace");
+        this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout");
+    }
+
+    /** How long a user connection may stay silent both ways; zero for no limit. */
+    Duration idleTimeout() {
+        return idleTimeout;
     }
 
     /** Keeps {@code port} for {@code owner} during the grace period. */

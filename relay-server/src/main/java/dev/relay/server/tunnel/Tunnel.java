@@ -6,16 +6,22 @@ import dev.relay.protocol.stream.StreamEndpoint;
 import dev.relay.protocol.stream.StreamSocketHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.springframework.security.web.util.matcher.IpAddressMatcher;
 import org.slf4j.LoggerFactory;
@@ -163,7 +169,22 @@ public final class Tunnel {
         // Announce the stream before touching the socket: whatever happens next, the client knows the stream id. With
         // protocol 2 the socket reads at once, and the user's first bytes, if already there, share its write.
         session.streams().sendNextTurn(new StreamOpen(streamId, id, stream.receiveWindow(), remote));
+        Duration idle = session.userIdleTimeout();
+        if (!idle.isZero()) {
+            user.pipeline().addLast("idle", new IdleStateHandler(0, 0, idle.toNanos(), TimeUnit.NANOSECONDS));
+        }
         user.pipeline().addLast("stream", new StreamSocketHandler(stream));
+        if (!idle.isZero()) {
+            user.pipeline().addLast("idleClose", new ChannelInboundHandlerAdapter() {
+                @Override
+                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                    if (evt instanceof IdleStateEvent) {
+                        connection.closeNow("no bytes either way for " + idle + " (relay.public.idle-timeout)",
+                                "idle-timeout");
+                    }
+                }
+            });
+        }
         stream.attach(user);
     }
 

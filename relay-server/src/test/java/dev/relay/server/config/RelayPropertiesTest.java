@@ -63,6 +63,7 @@ class RelayPropertiesTest {
     @Test
     void malformedPortRangeFailsStartUpNamingTheProperty() {
         assertFailsNaming("relay.public.port-range=lots", "relay.public.port-range");
+        assertFailsNaming("relay.public.idle-timeout=-1s", "relay.public.idle-timeout");
     }
 
     @Test

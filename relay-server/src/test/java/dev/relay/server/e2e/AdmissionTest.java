@@ -14,9 +14,12 @@ import dev.relay.server.config.RelayProperties;
 import dev.relay.server.tunnel.AuditLog;
 import dev.relay.server.tunnel.RefusalReason;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -185,6 +188,47 @@ class AdmissionTest {
             assertThat((String) closed.get("sourceAddress")).startsWith("127.0.0.1:");
             assertThat(audit.list).allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain(
                     TestServer.TOKEN));
+        } finally {
+            logger.detachAppender(audit);
+        }
+    }
+
+    @Test
+    void aUserSilentBothWaysForTheIdleTimeoutIsClosedAndOneThatTalksIsNot() throws Exception {
+        ListAppender<ILoggingEvent> audit = new ListAppender<>();
+        audit.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(AuditLog.LOGGER);
+        logger.addAppender(audit);
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        Duration idle = Duration.ofMillis(500);
+        try (TestServer server = TestServer.builder().userIdleTimeout(idle).start(); EchoTarget ps = EchoTarget.start();
+                RelayClient client = server.client()) {
+            Tunnel tunnel = client.openTunnel("127.0.0.1", ps.port());
+            try (User silent = User.connect(tunnel.publicPort()); User talking = User.connect(tunnel.publicPort())) {
+                assertThat(silent.roundTrip("hi", 0)).isEqualTo("hi");
+                CompletableFuture<Boolean> closed = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return silent.awaitDisconnected();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                // The other user keeps talking (a round trip after another, each far inside the timeout) until the
+                // silent one is closed: traffic either way restarts its clock.
+                long talks = 0;
+                while (!closed.isDone()) {
+                    assertThat(talking.roundTrip("t", 0)).isEqualTo("t");
+                    talks++;
+                }
+                assertThat(closed.get()).isTrue();
+                assertThat(talks).isPositive();
+                assertThat(talking.roundTrip("still here", 0)).isEqualTo("still here");
+            }
+            Waits.await().until(() -> audit.list.stream().map(AdmissionTest::pairs)
+                    .anyMatch(e -> "connection-closed".equals(e.get("event"))
+                            && "idle-timeout".equals(e.get("reason"))));
+            assertThat(audit.list.stream().map(AdmissionTest::pairs)
+                    .filter(e -> "idle-timeout".equals(e.get("reason")))).hasSize(1);
         } finally {
             logger.detachAppender(audit);
         }

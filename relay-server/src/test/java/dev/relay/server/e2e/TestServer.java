@@ -57,12 +57,18 @@ final class TestServer implements AutoCloseable {
         private Duration authFailureDelay = Duration.ofMillis(200);
         private Duration drainTimeout = Duration.ofSeconds(5);
         private Duration reservationGrace = Duration.ofSeconds(30);
+        private Duration userIdleTimeout = Duration.ZERO;
         private int controlPort;
         private RelayProperties.Limits limits = new RelayProperties.Limits(1000, 20, 20000, 10000, 1000, 10_000, 64);
         private RelayProperties.Access access = new RelayProperties.Access(java.util.List.of(), java.util.List.of());
 
         Builder handshakeTimeout(Duration d) {
             handshakeTimeout = d;
+            return this;
+        }
+
+        Builder userIdleTimeout(Duration d) {
+            userIdleTimeout = d;
             return this;
         }
 
@@ -118,7 +124,7 @@ final class TestServer implements AutoCloseable {
             return new TestServer(new RelayProperties(
                     new RelayProperties.Control(controlPort, "127.0.0.1", handshakeTimeout, heartbeatInterval, heartbeatTimeout,
                             maxFrame, window, maxWindow),
-                    new RelayProperties.Public("localhost", "127.0.0.1", portRange, reservationGrace),
+                    new RelayProperties.Public("localhost", "127.0.0.1", portRange, reservationGrace, userIdleTimeout),
                     new RelayProperties.Auth(RelayProperties.Auth.Mode.TOKEN, java.util.List.of(TOKEN), null,
                             authFailureDelay),
                     tls,

@@ -107,7 +107,7 @@ final class TestServer implements AutoCloseable {
             return new TestServer(new RelayProperties(
                     new RelayProperties.Control(0, "127.0.0.1", handshakeTimeout, heartbeatInterval, heartbeatTimeout,
                             DataSize.ofKilobytes(64), window, window),
-                    new RelayProperties.Public("localhost", "127.0.0.1", "", Duration.ZERO),
+                    new RelayProperties.Public("localhost", "127.0.0.1", "", Duration.ZERO, Duration.ZERO),
                     new RelayProperties.Auth(RelayProperties.Auth.Mode.TOKEN, List.of(token), null, authFailureDelay),
                     new RelayProperties.Tls(null, null),
                     new RelayProperties.Shutdown(drainTimeout), limits,
