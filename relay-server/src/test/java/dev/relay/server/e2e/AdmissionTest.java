@@ -163,11 +163,7 @@ class AdmissionTest {
 
     @Test
     void auditTrailHasOneEventPerSessionTunnelAndConnection() throws IOException {
-        ListAppender<ILoggingEvent> audit = new ListAppender<>();
-        audit.start();
-        Logger logger = (Logger) LoggerFactory.getLogger(AuditLog.LOGGER);
-        logger.addAppender(audit);
-        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        ListAppender<ILoggingEvent> audit = listenToAudit();
         try (TestServer server = TestServer.start(); EchoTarget ps = EchoTarget.start()) {
             RelayClient client = server.client();
             Tunnel tunnel = client.openTunnel("127.0.0.1", ps.port());
@@ -189,18 +185,14 @@ class AdmissionTest {
             assertThat(audit.list).allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain(
                     TestServer.TOKEN));
         } finally {
-            logger.detachAppender(audit);
+            auditLogger().detachAppender(audit);
         }
     }
 
     @Test
     void aUserSilentBothWaysForTheIdleTimeoutIsClosedAndOneThatTalksIsNot() throws Exception {
-        ListAppender<ILoggingEvent> audit = new ListAppender<>();
-        audit.start();
-        Logger logger = (Logger) LoggerFactory.getLogger(AuditLog.LOGGER);
-        logger.addAppender(audit);
-        logger.setLevel(ch.qos.logback.classic.Level.INFO);
-        Duration idle = Duration.ofMillis(500);
+        ListAppender<ILoggingEvent> audit = listenToAudit();
+        Duration idle = Duration.ofSeconds(1);
         try (TestServer server = TestServer.builder().userIdleTimeout(idle).start(); EchoTarget ps = EchoTarget.start();
                 RelayClient client = server.client()) {
             Tunnel tunnel = client.openTunnel("127.0.0.1", ps.port());
@@ -230,8 +222,23 @@ class AdmissionTest {
             assertThat(audit.list.stream().map(AdmissionTest::pairs)
                     .filter(e -> "idle-timeout".equals(e.get("reason")))).hasSize(1);
         } finally {
-            logger.detachAppender(audit);
+            auditLogger().detachAppender(audit);
         }
+    }
+
+    /** Collects the audit events from now on; detach it with {@code auditLogger().detachAppender(..)}. */
+    private static ListAppender<ILoggingEvent> listenToAudit() {
+        ListAppender<ILoggingEvent> audit = new ListAppender<>();
+        // Appended to on the event loops while a test reads it.
+        audit.list = new java.util.concurrent.CopyOnWriteArrayList<>();
+        audit.start();
+        auditLogger().addAppender(audit);
+        auditLogger().setLevel(ch.qos.logback.classic.Level.INFO);
+        return audit;
+    }
+
+    private static Logger auditLogger() {
+        return (Logger) LoggerFactory.getLogger(AuditLog.LOGGER);
     }
 
     private static Map<String, Object> pairs(ILoggingEvent e) {
