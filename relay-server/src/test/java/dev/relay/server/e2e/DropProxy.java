@@ -9,14 +9,19 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A TCP forwarder between a client and the server that the test can break: drop every connection at once, as a
- * network failure does, and stop or resume accepting new ones.
+ * A TCP forwarder between a client and the server that the test can break the way networks break: reset every
+ * connection at once ({@link #dropAll()}, a crash or a NAT that forgot us), go silent without a FIN
+ * ({@link #silence()}: a pulled cable, a dead Wi-Fi, a firewall dropping packets), and stop or resume accepting new
+ * connections. Silent, it forwards nothing more in either direction but keeps every socket open, so neither end
+ * hears of it from TCP.
  */
-final class DropProxy implements AutoCloseable {
+public final class DropProxy implements AutoCloseable {
     private final int targetPort;
     private final int port;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -25,29 +30,36 @@ final class DropProxy implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final CountDownLatch closed = new CountDownLatch(1);
     private volatile ServerSocket server;
+    private volatile boolean silent;
 
-    DropProxy(int targetPort) throws IOException {
+    public DropProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.server = listen(0);
         this.port = server.getLocalPort();
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Stops accepting: new connections are refused until {@link #resume()}. */
-    void pause() throws IOException {
+    public void pause() throws IOException {
         server.close();
     }
 
-    void resume() throws IOException {
+    public void resume() throws IOException {
         server = listen(port);
     }
 
+    /** From now on nothing is forwarded, and nothing is closed. */
+    public void silence() {
+        silent = true;
+    }
+
     /** Resets every forwarded connection, on both sides, without a goodbye. */
-    void dropAll() {
+    public void dropAll() {
         for (Socket s : sockets) {
             try {
                 s.setSoLinger(true, 0);
@@ -82,15 +94,20 @@ final class DropProxy implements AutoCloseable {
         }
     }
 
-    private static void pipe(Socket from, Socket to) {
+    private void pipe(Socket from, Socket to) {
         byte[] buf = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
+            for (int n; (n = in.read(buf)) >= 0 && !silent; ) {
                 out.write(buf, 0, n);
+            }
+            if (silent) {
+                // Hold the sockets open, reading nothing, until the test ends (bounded, should close() be forgotten).
+                closed.await(2, TimeUnit.MINUTES);
             }
         } catch (IOException e) {
             // dropped
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             try {
                 to.close();
@@ -104,6 +121,7 @@ final class DropProxy implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
+        closed.countDown();
         dropAll();
         threads.shutdownNow();
     }

@@ -21,48 +21,63 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The "protected server" of the tests: a local TCP service on 127.0.0.1. Unnamed, it echoes every byte and records
- * the SHA-256 of everything each connection sent it; named, it answers each line with {@code name:line}.
+ * The "protected server" of the tests: a local TCP service on 127.0.0.1. Unnamed, it echoes every byte (after an
+ * optional greeting) and records the SHA-256 of everything each connection sent it; named, it answers each line with
+ * {@code name:line}. Closing it closes the connections it still has.
  */
 public final class EchoTarget implements AutoCloseable {
     private final ServerSocket server;
     private final String prefix;
+    private final byte[] greeting;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "echo-target");
         t.setDaemon(true);
         return t;
     });
-    final List<String> receivedDigests = new CopyOnWriteArrayList<>();
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    public final List<String> receivedDigests = new CopyOnWriteArrayList<>();
 
-    private EchoTarget(String name, int port) throws IOException {
+    private EchoTarget(String name, int port, byte[] greeting) throws IOException {
         this.prefix = name;
+        this.greeting = greeting;
         this.server = new ServerSocket(port, 200, InetAddress.getLoopbackAddress());
         threads.execute(this::acceptLoop);
     }
 
     /** An echo target on a free port. */
     public static EchoTarget start() throws IOException {
-        return new EchoTarget(null, 0);
+        return new EchoTarget(null, 0, new byte[0]);
+    }
+
+    /** An echo target that first sends {@code greeting} to each connection, as SMTP or SSH servers do. */
+    public static EchoTarget greeting(byte[] greeting) throws IOException {
+        return new EchoTarget(null, 0, greeting);
     }
 
     /** A target that answers each read with {@code name:} followed by what it read. */
-    static EchoTarget named(String name) throws IOException {
-        return new EchoTarget(name, 0);
+    public static EchoTarget named(String name) throws IOException {
+        return new EchoTarget(name, 0, new byte[0]);
     }
 
     /** An echo target on the given port (to bring a target up where a tunnel already points). */
-    static EchoTarget onPort(int port) throws IOException {
-        return new EchoTarget(null, port);
+    public static EchoTarget onPort(int port) throws IOException {
+        return new EchoTarget(null, port, new byte[0]);
     }
 
     public int port() {
         return server.getLocalPort();
     }
 
+    /** Connections accepted and not yet finished. */
+    public int open() {
+        return (int) sockets.stream().filter(s -> !s.isClosed()).count();
+    }
+
     private void acceptLoop() {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
+                sockets.add(s);
                 threads.execute(() -> serve(s));
             } catch (IOException e) {
                 return;
@@ -71,11 +86,21 @@ public final class EchoTarget implements AutoCloseable {
     }
 
     private void serve(Socket s) {
-        if (prefix != null) {
-            serveLines(s);
-            return;
+        try {
+            if (prefix != null) {
+                serveLines(s);
+            } else {
+                serveEcho(s);
+            }
+        } finally {
+            sockets.remove(s);
         }
+    }
+
+    private void serveEcho(Socket s) {
         try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            out.write(greeting);
+            out.flush();
             MessageDigest sha = sha256();
             byte[] buf = new byte[64 * 1024];
             int n;
@@ -104,7 +129,7 @@ public final class EchoTarget implements AutoCloseable {
         }
     }
 
-    static MessageDigest sha256() {
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -115,6 +140,9 @@ public final class EchoTarget implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
+        for (Socket s : sockets) {
+            s.close();
+        }
         threads.shutdownNow();
     }
 }

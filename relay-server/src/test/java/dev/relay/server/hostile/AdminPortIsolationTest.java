@@ -1,5 +1,6 @@
 package dev.relay.server.hostile;
 
+import dev.relay.server.e2e.EchoTarget;
 import dev.relay.server.e2e.User;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;

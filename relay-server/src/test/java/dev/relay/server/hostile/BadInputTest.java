@@ -1,5 +1,8 @@
 package dev.relay.server.hostile;
 
+import dev.relay.server.e2e.TestServer;
+import dev.relay.server.e2e.RawControlClient;
+import dev.relay.server.e2e.EchoTarget;
 import dev.relay.server.e2e.Waits;
 import dev.relay.server.e2e.User;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -106,7 +109,7 @@ class BadInputTest {
     @ParameterizedTest
     @EnumSource(OutOfState.class)
     void frameOutOfStateClosesOnlyTheOffendersConnection(OutOfState attack) throws IOException {
-        TestServer server = guard.start(TestServer.builder().window(DataSize.ofBytes(WINDOW)));
+        TestServer server = guard.start(TestServer.hostileBuilder().window(DataSize.ofBytes(WINDOW)));
         EchoTarget target = guard.closeLater(EchoTarget.start());
         RelayClient bystander = guard.closeLater(server.client());
         Tunnel bystanderTunnel = bystander.openTunnel("127.0.0.1", target.port());
@@ -131,7 +134,7 @@ class BadInputTest {
     void aBurstOfMalformedFramesIsOneProtocolErrorLoggedOnce() throws IOException {
         // protocol.md §8: the side that detects a protocol error sends GO_AWAY, "logs the error once with the
         // channel" and closes. 64 KiB of zeros is 16,384 empty frames in one read.
-        TestServer server = guard.start(TestServer.builder());
+        TestServer server = guard.start(TestServer.hostileBuilder());
         ListAppender<ILoggingEvent> warnings = new ListAppender<>();
         warnings.start();
         Logger relay = (Logger) LoggerFactory.getLogger("dev.relay");
@@ -154,7 +157,7 @@ class BadInputTest {
     void dataBeforeStreamAcceptReachesOnlyThatStreamsUser() throws IOException {
         // protocol.md has the client send STREAM_ACCEPT before any STREAM_DATA but does not call the reverse order
         // an error; the server delivers such data, under the window, to the stream's own user and nobody else.
-        TestServer server = guard.start(TestServer.builder().window(DataSize.ofBytes(WINDOW)));
+        TestServer server = guard.start(TestServer.hostileBuilder().window(DataSize.ofBytes(WINDOW)));
         RawControlClient client = guard.closeLater(RawControlClient.withTunnel(server.port(), server.token));
         User user = guard.closeLater(User.connect(client.opened.publicPort()));
         User other = guard.closeLater(User.connect(client.opened.publicPort()));
@@ -183,7 +186,7 @@ class BadInputTest {
 
     private void thousandTunnelRequests(boolean pipelined) throws IOException {
         int max = 20; // relay.limits.max-tunnels-per-client, as by default
-        TestServer server = guard.start(TestServer.builder()
+        TestServer server = guard.start(TestServer.hostileBuilder()
                 .limits(new RelayProperties.Limits(1000, max, 20000, 10000, 1000, 10_000, 64)));
         EchoTarget target = guard.closeLater(EchoTarget.start());
         RelayClient bystander = guard.closeLater(server.client());
@@ -235,7 +238,7 @@ class BadInputTest {
     @Test
     void thousandUnauthenticatedConnectionsAreHeldToTheHandshakeLimit() throws IOException {
         int pending = 64; // relay.limits.max-pending-handshakes, as by default
-        TestServer server = guard.start(TestServer.builder().handshakeTimeout(Duration.ofSeconds(20))
+        TestServer server = guard.start(TestServer.hostileBuilder().handshakeTimeout(Duration.ofSeconds(20))
                 .limits(new RelayProperties.Limits(1000, 20, 20000, 10000, 1000, 10_000, pending)));
         EchoTarget target = guard.closeLater(EchoTarget.start());
         RelayClient bystander = guard.closeLater(server.client());

@@ -1,5 +1,9 @@
 package dev.relay.server.hostile;
 
+import dev.relay.server.e2e.TestServer;
+import dev.relay.server.e2e.RawControlClient;
+import dev.relay.server.e2e.EchoTarget;
+import dev.relay.server.e2e.DropProxy;
 import dev.relay.server.e2e.Waits;
 import dev.relay.server.e2e.User;
 import static java.util.concurrent.TimeUnit.SECONDS;
@@ -54,7 +58,7 @@ class FaultScenariosTest {
 
     @Test
     void clientKilledMidTransferWithoutAFrame() throws Exception {
-        TestServer server = guard.start(TestServer.builder());
+        TestServer server = guard.start(TestServer.hostileBuilder());
         RawControlClient client = guard.closeLater(RawControlClient.withTunnel(server.port(), server.token));
         int port = client.opened.publicPort();
         User user = guard.closeLater(User.connect(port));
@@ -82,9 +86,9 @@ class FaultScenariosTest {
 
     @Test
     void clientConnectionResetMidTransfer() throws Exception {
-        TestServer server = guard.start(TestServer.builder());
+        TestServer server = guard.start(TestServer.hostileBuilder());
         EchoTarget target = guard.closeLater(EchoTarget.start());
-        FaultyNetwork network = guard.closeLater(new FaultyNetwork(server.port()));
+        DropProxy network = guard.closeLater(new DropProxy(server.port()));
         RelayClient client = guard.closeLater(server.clientTo(network.port()));
         Tunnel tunnel = client.openTunnel("127.0.0.1", target.port());
         Transfer transfer = guard.closeLater(Transfer.start(tunnel.publicPort(), 256L * MiB, 11));
@@ -103,9 +107,9 @@ class FaultScenariosTest {
     @Test
     void clientNetworkSilentWithoutFinClosesItsUsersWithinTheHeartbeatTimeout() throws Exception {
         Duration heartbeatTimeout = Duration.ofSeconds(1);
-        TestServer server = guard.start(TestServer.builder().heartbeat(Duration.ofMillis(250), heartbeatTimeout));
+        TestServer server = guard.start(TestServer.hostileBuilder().heartbeat(Duration.ofMillis(250), heartbeatTimeout));
         EchoTarget target = guard.closeLater(EchoTarget.start());
-        FaultyNetwork network = guard.closeLater(new FaultyNetwork(server.port()));
+        DropProxy network = guard.closeLater(new DropProxy(server.port()));
         // The client's own heartbeat is slow: the server must find out by itself.
         RelayClient client = guard.closeLater(RelayClient.builder().server("127.0.0.1", network.port())
                 .token(server.token).reconnect(false).heartbeat(Duration.ofSeconds(20), Duration.ofSeconds(60))
@@ -129,7 +133,7 @@ class FaultScenariosTest {
 
     @Test
     void localTargetDyingMidStreamEndsOnlyThatUserWithAnIntactPrefix() throws Exception {
-        TestServer server = guard.start(TestServer.builder());
+        TestServer server = guard.start(TestServer.hostileBuilder());
         int dieAfter = 3 * MiB;
         ServerSocket target = guard.closeLater(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
         ExecutorService threads = Executors.newCachedThreadPool();
@@ -166,7 +170,7 @@ class FaultScenariosTest {
 
     @Test
     void serverStoppedMidTransferClosesEveryUserWithIntactBytes() throws Exception {
-        TestServer server = guard.start(TestServer.builder().drainTimeout(Duration.ofMillis(300)));
+        TestServer server = guard.start(TestServer.hostileBuilder().drainTimeout(Duration.ofMillis(300)));
         EchoTarget target = guard.closeLater(EchoTarget.start());
         List<RelayClient> clients = new ArrayList<>();
         List<Transfer> transfers = new ArrayList<>();
@@ -197,7 +201,7 @@ class FaultScenariosTest {
 
     @Test
     void usersThatConnectAndNeverSendCostOneStreamEachAndLeaveWithTheirTunnel() throws Exception {
-        TestServer server = guard.start(TestServer.builder());
+        TestServer server = guard.start(TestServer.hostileBuilder());
         byte[] greeting = "220 ready\n".getBytes(StandardCharsets.UTF_8);
         EchoTarget target = guard.closeLater(EchoTarget.greeting(greeting));
         RelayClient client = guard.closeLater(server.client());
@@ -231,7 +235,7 @@ class FaultScenariosTest {
 
     @Test
     void userThatHalfClosesStillReceivesTheWholeResponse() throws Exception {
-        TestServer server = guard.start(TestServer.builder());
+        TestServer server = guard.start(TestServer.hostileBuilder());
         long responseSeed = 41;
         int blocks = 256; // 16 MiB: more than every socket buffer on the way holds
         String expected = digestOfBlocks(responseSeed, blocks);
@@ -304,7 +308,7 @@ class FaultScenariosTest {
     @Test
     void slowReaderNextToAFullSpeedTransferOnTheSameTunnel() throws Exception {
         int window = 256 * 1024;
-        TestServer server = guard.start(TestServer.builder().window(DataSize.ofBytes(window)));
+        TestServer server = guard.start(TestServer.hostileBuilder().window(DataSize.ofBytes(window)));
         EchoTarget target = guard.closeLater(EchoTarget.start());
         RelayClient client = guard.closeLater(RelayClient.builder().server("127.0.0.1", server.port())
                 .token(server.token).reconnect(false).streamWindow(window).connect());

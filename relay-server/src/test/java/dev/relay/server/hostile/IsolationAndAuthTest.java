@@ -1,5 +1,8 @@
 package dev.relay.server.hostile;
 
+import dev.relay.server.e2e.TestServer;
+import dev.relay.server.e2e.RawControlClient;
+import dev.relay.server.e2e.EchoTarget;
 import dev.relay.server.e2e.Waits;
 import dev.relay.server.e2e.User;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,7 +60,7 @@ class IsolationAndAuthTest {
 
     @Test
     void aClientCannotTouchAnotherClientsTunnelsOrStreamsByGuessingIds() throws IOException {
-        TestServer server = guard.start(TestServer.builder());
+        TestServer server = guard.start(TestServer.hostileBuilder());
         EchoTarget target = guard.closeLater(EchoTarget.start());
         // The victim: a real client with a tunnel and two users mid-conversation, on streams 1 and 2.
         RelayClient victim = guard.closeLater(server.client());
@@ -107,7 +110,7 @@ class IsolationAndAuthTest {
 
     @Test
     void everyStreamFrameWithAnotherClientsIdIsRefusedToAClientWithoutStreams() throws IOException {
-        TestServer server = guard.start(TestServer.builder());
+        TestServer server = guard.start(TestServer.hostileBuilder());
         EchoTarget target = guard.closeLater(EchoTarget.start());
         RelayClient victim = guard.closeLater(server.client());
         Tunnel victimTunnel = victim.openTunnel("127.0.0.1", target.port());
@@ -134,7 +137,7 @@ class IsolationAndAuthTest {
     @ValueSource(strings = {"", "wrong", "HOSTILE-TEST-TOKEN", "hostile-test-toke", "hostile-test-token ",
             "hostile-test-token\u0000", " hostile-test-token"})
     void aWrongTokenNeverOpensATunnelEvenWithRequestsPipelinedBehindIt(String token) throws IOException {
-        TestServer server = guard.start(TestServer.builder());
+        TestServer server = guard.start(TestServer.hostileBuilder());
         try (RawControlClient intruder = RawControlClient.connect(server.port())) {
             List<Frame> burst = new ArrayList<>();
             burst.add(RawControlClient.hello(token));
@@ -165,7 +168,7 @@ class IsolationAndAuthTest {
         String[] wrongTokens = {"wrong-" + UUID.randomUUID(), "guess-" + UUID.randomUUID()};
         ListAppender<ILoggingEvent> all = new ListAppender<>();
         try (LogCapture capture = LogCapture.everything(all)) {
-            TestServer server = guard.start(TestServer.builder().token(token));
+            TestServer server = guard.start(TestServer.hostileBuilder().token(token));
             try (EchoTarget target = EchoTarget.start(); RelayClient client = server.client()) {
                 Tunnel tunnel = client.openTunnel("127.0.0.1", target.port());
                 try (User user = User.connect(tunnel.publicPort())) {

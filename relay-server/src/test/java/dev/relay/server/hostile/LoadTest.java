@@ -1,5 +1,6 @@
 package dev.relay.server.hostile;
 
+import dev.relay.server.e2e.TestServer;
 import dev.relay.server.e2e.Waits;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,7 +41,7 @@ class LoadTest {
     @Test
     void tenThousandConcurrentUsersOnOneTunnelEachEchoAPing() throws Exception {
         int users = concurrentUsersWithinTheDescriptorLimit(10_000);
-        TestServer server = guard.start(TestServer.builder().limits(TestServer.generousLimits()));
+        TestServer server = guard.start(TestServer.hostileBuilder().limits(TestServer.generousLimits()));
         NettyPeers.EchoTarget target = guard.closeLater(new NettyPeers.EchoTarget());
         RelayClient client = guard.closeLater(server.client());
         NettyPeers.Users peers = guard.closeLater(new NettyPeers.Users());
@@ -71,7 +72,7 @@ class LoadTest {
 
     @Test
     void hundredClientsWithTenTunnelsEach() throws Exception {
-        TestServer server = guard.start(TestServer.builder().limits(TestServer.generousLimits()));
+        TestServer server = guard.start(TestServer.hostileBuilder().limits(TestServer.generousLimits()));
         NettyPeers.EchoTarget target = guard.closeLater(new NettyPeers.EchoTarget());
         NettyPeers.Users peers = guard.closeLater(new NettyPeers.Users());
         long start = System.nanoTime();
@@ -114,7 +115,7 @@ class LoadTest {
         int perSecond = 1000;
         int seconds = 10;
         int total = perSecond * seconds;
-        TestServer server = guard.start(TestServer.builder().limits(TestServer.generousLimits()));
+        TestServer server = guard.start(TestServer.hostileBuilder().limits(TestServer.generousLimits()));
         NettyPeers.EchoTarget target = guard.closeLater(new NettyPeers.EchoTarget());
         RelayClient client = guard.closeLater(server.client());
         NettyPeers.Users peers = guard.closeLater(new NettyPeers.Users());

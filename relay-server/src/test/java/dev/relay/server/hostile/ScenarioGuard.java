@@ -1,5 +1,6 @@
 package dev.relay.server.hostile;
 
+import dev.relay.server.e2e.TestServer;
 import dev.relay.server.e2e.Waits;
 import static org.assertj.core.api.Assertions.assertThat;
 

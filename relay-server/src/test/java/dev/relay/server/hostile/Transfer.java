@@ -1,5 +1,6 @@
 package dev.relay.server.hostile;
 
+import dev.relay.server.e2e.EchoTarget;
 import dev.relay.server.e2e.User;
 import java.io.IOException;
 import java.io.InputStream;
