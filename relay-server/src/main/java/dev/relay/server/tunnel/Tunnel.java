@@ -7,7 +7,6 @@ import dev.relay.protocol.stream.StreamSocketHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
@@ -171,20 +170,16 @@ public final class Tunnel {
         session.streams().sendNextTurn(new StreamOpen(streamId, id, stream.receiveWindow(), remote));
         Duration idle = session.userIdleTimeout();
         if (!idle.isZero()) {
-            user.pipeline().addLast("idle", new IdleStateHandler(0, 0, idle.toNanos(), TimeUnit.NANOSECONDS));
-        }
-        user.pipeline().addLast("stream", new StreamSocketHandler(stream));
-        if (!idle.isZero()) {
-            user.pipeline().addLast("idleClose", new ChannelInboundHandlerAdapter() {
+            // Ahead of the stream handler, which consumes the reads: it must see them to restart its clock.
+            user.pipeline().addLast("idle", new IdleStateHandler(0, 0, idle.toNanos(), TimeUnit.NANOSECONDS) {
                 @Override
-                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                    if (evt instanceof IdleStateEvent) {
-                        connection.closeNow("no bytes either way for " + idle + " (relay.public.idle-timeout)",
-                                "idle-timeout");
-                    }
+                protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+                    connection.closeNow("no bytes either way for " + idle + " (relay.public.idle-timeout)",
+                            "idle-timeout");
                 }
             });
         }
+        user.pipeline().addLast("stream", new StreamSocketHandler(stream));
         stream.attach(user);
     }
 
