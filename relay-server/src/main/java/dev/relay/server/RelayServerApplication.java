@@ -1,5 +1,6 @@
 package dev.relay.server;
 
+import dev.relay.protocol.transport.LeakDetection;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -9,6 +10,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class RelayServerApplication {
     public static void main(String[] args) {
+        LeakDetection.offUnlessConfigured();
         SpringApplication.run(RelayServerApplication.class, args);
     }
 }

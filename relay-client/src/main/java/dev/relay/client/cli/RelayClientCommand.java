@@ -7,6 +7,7 @@ import dev.relay.client.RelayListener;
 import dev.relay.client.Tunnel;
 import dev.relay.client.TunnelOptions;
 import dev.relay.client.TunnelOptions.ProxyProtocol;
+import dev.relay.protocol.transport.LeakDetection;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,6 +84,7 @@ public final class RelayClientCommand implements Callable<Integer> {
     private List<String> tunnels = new ArrayList<>();
 
     public static void main(String[] args) {
+        LeakDetection.offUnlessConfigured();
         System.exit(new CommandLine(new RelayClientCommand()).execute(args));
     }
 

@@ -8,7 +8,6 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.util.Locale;
 
 /**
@@ -47,7 +46,7 @@ public enum Transports {
     }
 
     public Class<? extends ServerChannel> serverChannel() {
-        return this == EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return this == EPOLL ? EpollServerSocketChannel.class : HalfClosingNioServerSocketChannel.class;
     }
 
     public Class<? extends SocketChannel> socketChannel() {
