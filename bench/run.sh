@@ -365,15 +365,30 @@ done
 # Latency, connection rate and HTTP swing by tens of percent between runs on a shared 2-core machine, so each path is
 # measured LAT_ROUNDS times, the path order reversed every round, and the table takes each path's median round.
 log "round trips (64 B, one connection), connect+1-byte echo+close and HTTP (wrk -t2 -c32 -d5s): $LAT_ROUNDS rounds, median"
+tunnel_cpu_us_per_op() { # TICKS_BEFORE PIDS RESULT_JSON : tunnel processes' CPU µs per operation of the run
+  local c0=$1 pids=$2 r=$3
+  [[ -n $pids ]] || { echo NaN; return; }
+  python3 -c 'import json, sys
+n = json.loads(sys.argv[3])["n"]
+print("%.1f" % ((int(sys.argv[2]) - int(sys.argv[1])) / int(sys.argv[4]) * 1e6 / n) if n else "NaN")' \
+    "$c0" "$(cpu_ticks_tree $pids)" "$r" "$(getconf CLK_TCK)"
+}
 lat_round() { # ROUND PATH : one round of the three workloads on one path, into metrics-rounds.tsv
-  local round=$1 path=$2 r url rps p99 errs
+  local round=$1 path=$2 r url rps p99 errs pids c0 cpu
+  pids=$(tunnel_pids $path)
+  c0=0; [[ -n $pids ]] && c0=$(cpu_ticks_tree $pids)
   r=$("${TOOL[@]}" rr "${PORT[$path,echo]}" 64 30000 4)
+  cpu=$(tunnel_cpu_us_per_op $c0 "$pids" "$r")
+  printf '%s\t%s\tround %s\t%s\n' $path rr_cpu_us $round "$cpu" >> "$OUT/metrics-rounds.tsv"
   printf '%s	%s	round %s	%s
 ' $path rr_p50_us $round "$(jget "$r" p50_us)" >> "$OUT/metrics-rounds.tsv"
   printf '%s	%s	round %s	%s
 ' $path rr_p99_us $round "$(jget "$r" p99_us)" >> "$OUT/metrics-rounds.tsv"
   log "  round $round rr $path: $r"
+  c0=0; [[ -n $pids ]] && c0=$(cpu_ticks_tree $pids)
   r=$("${TOOL[@]}" connect "${PORT[$path,echo]}" 4000 4)
+  cpu=$(tunnel_cpu_us_per_op $c0 "$pids" "$r")
+  printf '%s\t%s\tround %s\t%s\n' $path conn_cpu_us $round "$cpu" >> "$OUT/metrics-rounds.tsv"
   printf '%s	%s	round %s	%s
 ' $path conn_per_s $round "$(jget "$r" conn_per_s)" >> "$OUT/metrics-rounds.tsv"
   printf '%s	%s	round %s	%s
@@ -399,7 +414,7 @@ for round in $(seq 1 "$LAT_ROUNDS"); do
   for path in "${order[@]}"; do lat_round "$round" "$path"; done
 done
 for path in "${PATHS[@]}"; do
-  for key in rr_p50_us rr_p99_us conn_per_s conn_p99_us conn_errors http_rps http_p99_ms; do
+  for key in rr_p50_us rr_p99_us rr_cpu_us conn_per_s conn_p99_us conn_cpu_us conn_errors http_rps http_p99_ms; do
     metric $path $key "$(python3 -c 'import statistics, sys
 v = [float(f[3]) for f in (l.rstrip("\n").split("\t") for l in open(sys.argv[1]))
      if f[0] == sys.argv[2] and f[1] == sys.argv[3] and f[3] != "NaN"]
