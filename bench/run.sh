@@ -298,12 +298,14 @@ done
 log "all four paths up: $(grep -o 'tcp://[^ ]*' "$OUT/logs/relay-client.log" | tr '\n' ' ')"
 # Relay runs on a JVM: warm its JIT on every workload first, as a long-running server would be (the C programs
 # need no warm-up). Nothing here is measured.
-log "warming up Relay (JIT), about 15 s"
+log "warming up Relay (JIT), about 25 s"
 timeout 30 iperf3 -c $H -p $RL_IPERF -t 4 > /dev/null 2>&1 || true
 timeout 30 iperf3 -c $H -p $RL_IPERF -t 3 -R > /dev/null 2>&1 || true
 timeout 30 iperf3 -c $H -p $RL_IPERF -t 2 -P 8 > /dev/null 2>&1 || true
 "${TOOL[@]}" rr $RL_ECHO 64 20000 2 > /dev/null || true
-"${TOOL[@]}" connect $RL_ECHO 1000 2 > /dev/null || true
+# Connection set-up runs once per connection: C2 compiles that path only after some 10,000-20,000 of them (a
+# 1,000-connection warm-up left the first measured round at 0.6x the rate and 1.75x the CPU of the third).
+"${TOOL[@]}" connect $RL_ECHO 20000 12 > /dev/null || true
 timeout 20 wrk -t2 -c32 -d2s "http://$H:$RL_HTTP/1k.txt" > /dev/null 2>&1 || true
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -398,7 +400,10 @@ lat_round() { # ROUND PATH : one round of the three workloads on one path, into 
   log "  round $round connect $path: $r"
   url="http://$H:${PORT[$path,http]}/1k.txt"
   timeout 20 wrk -t2 -c32 -d1s "$url" > /dev/null 2>&1 || true
+  c0=0; [[ -n $pids ]] && c0=$(cpu_ticks_tree $pids)
   timeout 30 wrk -t2 -c32 -d5s --latency "$url" > "$OUT/wrk-$path-r$round.txt" 2>&1 || true
+  cpu=$(tunnel_cpu_us_per_op $c0 "$pids" "{\"n\": $(awk '/requests in/ {print $1; f=1} END {if (!f) print 0}' "$OUT/wrk-$path-r$round.txt")}")
+  printf '%s\t%s\tround %s\t%s\n' $path http_cpu_us $round "$cpu" >> "$OUT/metrics-rounds.tsv"
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/wrk-$path-r$round.txt")
   p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }' "$OUT/wrk-$path-r$round.txt")
   errs=$(awk '/Socket errors|Non-2xx/ {print}' "$OUT/wrk-$path-r$round.txt" | tr '\n' ' ')
@@ -414,7 +419,7 @@ for round in $(seq 1 "$LAT_ROUNDS"); do
   for path in "${order[@]}"; do lat_round "$round" "$path"; done
 done
 for path in "${PATHS[@]}"; do
-  for key in rr_p50_us rr_p99_us rr_cpu_us conn_per_s conn_p99_us conn_cpu_us conn_errors http_rps http_p99_ms; do
+  for key in rr_p50_us rr_p99_us rr_cpu_us conn_per_s conn_p99_us conn_cpu_us conn_errors http_rps http_p99_ms http_cpu_us; do
     metric $path $key "$(python3 -c 'import statistics, sys
 v = [float(f[3]) for f in (l.rstrip("\n").split("\t") for l in open(sys.argv[1]))
      if f[0] == sys.argv[2] and f[1] == sys.argv[3] and f[3] != "NaN"]

@@ -113,6 +113,7 @@ def main():
         ("  time to open them (100 connects in flight)", "hold_connect_s", "s", []),
         ("HTTP 1 KiB (wrk -t2 -c32)", "http_rps", "req/s", [at_least("ssh", 1.2)]),
         ("HTTP 1 KiB, p99", "http_p99_ms", "ms", []),
+        ("  tunnel CPU per request", "http_cpu_us", "CPU µs", []),
         ("WAN, 1 stream → (direct = same delay, no relay)", "wan_P1_fwd_mbps", "Mbit/s", [at_least("direct", 0.8)]),
         ("WAN, 1 stream ← (direct = same delay, no relay)", "wan_P1_rev_mbps", "Mbit/s", [at_least("direct", 0.8)]),
         ("WAN, 64 B round trip p50 (direct = same delay, no relay)", "wan_rr_p50_ms", "ms", []),
