@@ -51,7 +51,6 @@ final class ClientConnection {
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
                 .channel(Transports.current().socketChannel())
-                .option(ChannelOption.ALLOCATOR, Transports.allocator())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Frames.CONTROL_WATER_MARK)

@@ -27,7 +27,6 @@ final class LocalTargetDialer {
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(Transports.current().socketChannel())
-                .option(ChannelOption.ALLOCATOR, Transports.allocator())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 // TCP_NODELAY is on already: Netty sets it on every socket it creates (TransportsTest proves it).

@@ -1,7 +1,5 @@
 package dev.relay.protocol.transport;
 
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -41,19 +39,6 @@ public enum Transports {
             default:
                 throw new IllegalArgumentException(PROPERTY + ": '" + wanted + "' (expected: auto, epoll or nio)");
         }
-    }
-
-    /** The system property with which Netty picks its default buffer allocator. */
-    static final String ALLOCATOR_PROPERTY = "io.netty.allocator.type";
-
-    /**
-     * The buffer allocator for every relay channel: Netty's pooled allocator (per-thread caches over pooled
-     * arenas) unless {@code -Dio.netty.allocator.type} names one, in which case Netty's default honours it. Netty
-     * 4.2's default, the adaptive allocator, cost the relay about a fifth more kernel time per HTTP request and per
-     * connection in the benchmark (bench/ab.sh), with a relay's few event-loop threads.
-     */
-    public static ByteBufAllocator allocator() {
-        return System.getProperty(ALLOCATOR_PROPERTY) == null ? PooledByteBufAllocator.DEFAULT : ByteBufAllocator.DEFAULT;
     }
 
     public IoHandlerFactory ioHandlerFactory() {

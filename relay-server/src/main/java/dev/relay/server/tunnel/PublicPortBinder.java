@@ -102,7 +102,6 @@ public final class PublicPortBinder {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loop, loop)
                 .channel(Transports.current().serverChannel())
-                .childOption(ChannelOption.ALLOCATOR, Transports.allocator())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
