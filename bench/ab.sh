@@ -80,7 +80,7 @@ cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 log "warming up both builds (JIT)"
 for n in a b; do
   # Connection set-up runs once per connection: C2 compiles it after some 10,000-20,000 connections.
-  "${TOOL[@]}" connect ${RP[$n]} 20000 10 > /dev/null
+  "${TOOL[@]}" connect ${RP[$n]} 20000 20 > /dev/null
   for _ in 1 2; do
     "${TOOL[@]}" rr ${RP[$n]} 64 20000 3 > /dev/null
     wrk -t2 -c32 -d3s "http://$H:${HP[$n]}/1k.txt" > /dev/null
