@@ -9,7 +9,8 @@ import java.util.List;
 
 /** A NIO server channel whose accepted connections are {@link HalfClosingNioSocketChannel}s. */
 public final class HalfClosingNioServerSocketChannel extends NioServerSocketChannel {
-    private static final InternalLogger log = InternalLoggerFactory.getInstance(HalfClosingNioServerSocketChannel.class);
+    private static final InternalLogger log =
+            InternalLoggerFactory.getInstance(HalfClosingNioServerSocketChannel.class);
 
     @Override
     protected int doReadMessages(List<Object> buf) throws Exception {
