@@ -317,6 +317,9 @@ tunnel_pids() { # PATH : the long-lived processes carrying the tunnel
     *) echo "" ;;
   esac
 }
+tunnel_ticks() { # PIDS : CPU ticks of the tunnel processes, 0 for a path without any
+  if [[ -n $1 ]]; then cpu_ticks_tree $1; else echo 0; fi
+}
 iperf_run() { # PORT STREAMS REVERSE(0/1) SECONDS OMIT JSON_OUT : prints Mbit/s received
   local port=$1 streams=$2 rev=$3 secs=$4 omit=$5 json=$6 args=()
   ((rev)) && args+=(-R)
@@ -340,7 +343,7 @@ for cfg in "1 0" "1 1" "8 0" "8 1"; do
     ((round % 2 == 0)) && order=(relay ssh socat2 direct)
     for path in "${order[@]}"; do
       pids=$(tunnel_pids $path)
-      c0=0; [[ -n $pids ]] && c0=$(cpu_ticks_tree $pids)
+      c0=$(tunnel_ticks "$pids")
       read -r mbps bytes < <(iperf_run "${PORT[$path,iperf]}" "$streams" "$rev" "$BULK_SECONDS" 1 "$OUT/iperf-$path-P$streams-$dir-r$round.json")
       printf '%s\tbulk_P%s_%s_mbps\tround %s\t%s\n' $path $streams $dir $round "$mbps" >> "$OUT/metrics-rounds.tsv"
       cpu=""
@@ -367,29 +370,27 @@ done
 # Latency, connection rate and HTTP swing by tens of percent between runs on a shared 2-core machine, so each path is
 # measured LAT_ROUNDS times, the path order reversed every round, and the table takes each path's median round.
 log "round trips (64 B, one connection), connect+1-byte echo+close and HTTP (wrk -t2 -c32 -d5s): $LAT_ROUNDS rounds, median"
-tunnel_cpu_us_per_op() { # TICKS_BEFORE PIDS RESULT_JSON : tunnel processes' CPU µs per operation of the run
-  local c0=$1 pids=$2 r=$3
-  [[ -n $pids ]] || { echo NaN; return; }
-  python3 -c 'import json, sys
-n = json.loads(sys.argv[3])["n"]
-print("%.1f" % ((int(sys.argv[2]) - int(sys.argv[1])) / int(sys.argv[4]) * 1e6 / n) if n else "NaN")' \
-    "$c0" "$(cpu_ticks_tree $pids)" "$r" "$(getconf CLK_TCK)"
+tunnel_cpu_us_per_op() { # TICKS_BEFORE PIDS COUNT : the tunnel processes' CPU µs per operation since TICKS_BEFORE
+  local c0=$1 pids=$2 n=$3
+  if [[ -z $pids || ${n:-0} == 0 ]]; then echo NaN; return; fi
+  python3 -c 'import sys; print("%.1f" % ((int(sys.argv[2]) - int(sys.argv[1])) / int(sys.argv[4]) * 1e6 / int(sys.argv[3])))' \
+    "$c0" "$(cpu_ticks_tree $pids)" "$n" "$(getconf CLK_TCK)"
 }
 lat_round() { # ROUND PATH : one round of the three workloads on one path, into metrics-rounds.tsv
   local round=$1 path=$2 r url rps p99 errs pids c0 cpu
   pids=$(tunnel_pids $path)
-  c0=0; [[ -n $pids ]] && c0=$(cpu_ticks_tree $pids)
+  c0=$(tunnel_ticks "$pids")
   r=$("${TOOL[@]}" rr "${PORT[$path,echo]}" 64 30000 4)
-  cpu=$(tunnel_cpu_us_per_op $c0 "$pids" "$r")
+  cpu=$(tunnel_cpu_us_per_op $c0 "$pids" "$(jget "$r" n)")
   printf '%s\t%s\tround %s\t%s\n' $path rr_cpu_us $round "$cpu" >> "$OUT/metrics-rounds.tsv"
   printf '%s	%s	round %s	%s
 ' $path rr_p50_us $round "$(jget "$r" p50_us)" >> "$OUT/metrics-rounds.tsv"
   printf '%s	%s	round %s	%s
 ' $path rr_p99_us $round "$(jget "$r" p99_us)" >> "$OUT/metrics-rounds.tsv"
   log "  round $round rr $path: $r"
-  c0=0; [[ -n $pids ]] && c0=$(cpu_ticks_tree $pids)
+  c0=$(tunnel_ticks "$pids")
   r=$("${TOOL[@]}" connect "${PORT[$path,echo]}" 4000 4)
-  cpu=$(tunnel_cpu_us_per_op $c0 "$pids" "$r")
+  cpu=$(tunnel_cpu_us_per_op $c0 "$pids" "$(jget "$r" n)")
   printf '%s\t%s\tround %s\t%s\n' $path conn_cpu_us $round "$cpu" >> "$OUT/metrics-rounds.tsv"
   printf '%s	%s	round %s	%s
 ' $path conn_per_s $round "$(jget "$r" conn_per_s)" >> "$OUT/metrics-rounds.tsv"
@@ -400,9 +401,9 @@ lat_round() { # ROUND PATH : one round of the three workloads on one path, into 
   log "  round $round connect $path: $r"
   url="http://$H:${PORT[$path,http]}/1k.txt"
   timeout 20 wrk -t2 -c32 -d1s "$url" > /dev/null 2>&1 || true
-  c0=0; [[ -n $pids ]] && c0=$(cpu_ticks_tree $pids)
+  c0=$(tunnel_ticks "$pids")
   timeout 30 wrk -t2 -c32 -d5s --latency "$url" > "$OUT/wrk-$path-r$round.txt" 2>&1 || true
-  cpu=$(tunnel_cpu_us_per_op $c0 "$pids" "{\"n\": $(awk '/requests in/ {print $1; f=1} END {if (!f) print 0}' "$OUT/wrk-$path-r$round.txt")}")
+  cpu=$(tunnel_cpu_us_per_op $c0 "$pids" "$(awk '/requests in/ {print $1}' "$OUT/wrk-$path-r$round.txt")")
   printf '%s\t%s\tround %s\t%s\n' $path http_cpu_us $round "$cpu" >> "$OUT/metrics-rounds.tsv"
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/wrk-$path-r$round.txt")
   p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }' "$OUT/wrk-$path-r$round.txt")
